@@ -1,0 +1,82 @@
+/* gdlab core: status codes, the run context (seed, threads, last error),
+ * and the one allocation wrapper every module goes through.
+ *
+ * Errors follow three kinds (STYLE.md): a broken precondition is an
+ * assertion (GD_ASSERT); bad input, I/O or a failing library call returns a
+ * gd_status and leaves its message in the owning context; an outcome such as
+ * divergence is a result (gd_result status), not an error. */
+#ifndef GDLAB_CORE_H
+#define GDLAB_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+#define GD_VERSION "0.1.0"
+
+/* A double NaN (C's NAN is a float, which -Wdouble-promotion flags). */
+#define GD_NAN ((double)(0.0 / 0.0))
+
+/* Status codes. Persisted in summaries by name: only grows at its end. */
+typedef enum gd_status {
+    GD_OK = 0,
+    GD_EINVAL,   /* bad input: a parameter, a file, an expression */
+    GD_EIO,      /* reading or writing a file failed */
+    GD_ENOMEM,   /* an allocation failed */
+    GD_ENUMERIC, /* a library routine failed (GSL, LAPACK) */
+    GD_EINTERNAL /* should not happen: a bug */
+} gd_status;
+
+/* Name of a status ("ok", "invalid input", ...): a static string. */
+const char *gd_status_name(gd_status s);
+
+/* A run context: what an experiment needs from the outside world.
+ * It owns the last error message (never a global). */
+typedef struct gd_ctx {
+    uint64_t seed;   /* master seed of every random stream; default 20241123 */
+    int threads;     /* OpenMP threads, >= 1 */
+    char err[1024];  /* last error message, "" when none */
+} gd_ctx;
+
+/* Fills a context with defaults: seed 1, threads 1, no error. */
+void gd_ctx_init(gd_ctx *ctx);
+
+/* Records a printf-style message in ctx->err and returns status s, so that
+ * callers can write `return gd_error(ctx, GD_EINVAL, "...", ...)`.
+ * ctx may be NULL (the message is then dropped). */
+gd_status gd_error(gd_ctx *ctx, gd_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* The one allocation wrapper. gd_malloc(0) returns a unique pointer.
+ * A test build can make the n-th allocation fail (gd_alloc_fail_after). */
+void *gd_malloc(size_t n);
+void *gd_calloc(size_t count, size_t size);
+void *gd_realloc(void *p, size_t n);
+void gd_free(void *p);
+char *gd_strdup(const char *s);
+/* Makes allocation number n (counting from the call, 0 = the next one) and
+ * every later one fail; n < 0 switches failure injection off. Returns the
+ * number of allocations made since the previous call. */
+long gd_alloc_fail_after(long n);
+
+/* Assertion for programmer errors: file, line and expression, then abort. */
+void gd_assert_fail(const char *expr, const char *file, int line);
+#define GD_ASSERT(x) ((x) ? (void)0 : gd_assert_fail(#x, __FILE__, __LINE__))
+
+/* Wall-clock seconds since an arbitrary origin (monotonic). */
+double gd_now(void);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,58 @@
+/* gdlab sinks: write a result as summary.json, one CSV per series, and
+ * plots (PNG and SVG through PLplot's cairo drivers); and the report of
+ * `gdlab reproduce`. Every file is written to a temporary name in its
+ * directory and renamed into place, so a killed run never leaves a
+ * half-written file that looks whole. */
+#ifndef GDLAB_IO_H
+#define GDLAB_IO_H
+
+#include <stdio.h>
+#include "core.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/* Writes `len` bytes to `path` atomically (path.tmp.PID, fsync, rename). */
+gd_status gd_io_write_atomic(gd_ctx *ctx, const char *path, const char *data,
+                             size_t len);
+
+/* Creates directory `dir` and its parents (mkdir -p). */
+gd_status gd_io_mkdir_p(gd_ctx *ctx, const char *dir);
+
+/* The summary object as JSON text (malloc'd, caller frees with gd_free).
+ * Contract: {"experiment","version","seed","params","status",
+ * "status_detail","scalars":{NAME:{"value","se"}},"claims":[...],
+ * "series":{NAME:"NAME.csv"},"plots":["NAME.png",...],"elapsed_s"}.
+ * Non-finite numbers are written as null. NULL on allocation failure. */
+char *gd_io_summary_json(const gd_result *r);
+
+/* Writes one series as CSV (header line, then %.17g values) to path. */
+gd_status gd_io_write_csv(gd_ctx *ctx, const gd_series *s, const char *path);
+
+/* Draws plot p of result r into dir/<p->name>.png and .svg. */
+gd_status gd_io_write_plot(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
+                           const char *dir);
+
+/* Writes everything of r into dir (created if needed): the CSVs, the plots,
+ * then summary.json last, so a summary.json present means a whole run. */
+gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir);
+
+/* Prints a human summary of r (status, scalars, claims) to f. */
+void gd_io_print_summary(FILE *f, const gd_result *r);
+
+/* Writes dir/report.md: a verdict table over all results and, per
+ * experiment, its scalars and plots (paths relative to dir, where each
+ * result lives in dir/<experiment>/). */
+gd_status gd_io_write_report(gd_ctx *ctx, const gd_result *const *results,
+                             size_t n, const char *dir);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

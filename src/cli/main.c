@@ -1,0 +1,303 @@
+/* The gdlab command line: list, run, reproduce, and a command per
+ * experiment (`gdlab sgd-1d ...` is `gdlab run sgd-1d ...`).
+ *
+ * Exit codes (DESIGN.md section 6): 0 success, 1 a claim refuted under
+ * --strict, 2 bad usage or input, 3 runtime failure. Every parameter is
+ * checked before any work starts, and nothing is written to --out unless
+ * the run succeeded. */
+#define _POSIX_C_SOURCE 200809L
+#include "gdlab/gdlab.h"
+
+#include <errno.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_REFUTED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+static const char USAGE[] =
+    "usage: gdlab <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  list                      the experiments, one line each\n"
+    "  run NAME [--param v]...   run one experiment (also: gdlab NAME ...)\n"
+    "  reproduce [--out DIR]     run every experiment with seed claims and write\n"
+    "                            DIR/report.md (default DIR: gdlab-report)\n"
+    "  help [NAME]               this text, or an experiment's parameters\n"
+    "  version                   the version\n"
+    "\n"
+    "options of run and reproduce:\n"
+    "  --out DIR      output directory (run: default gdlab-out/NAME)\n"
+    "  --json         print the summary as JSON on stdout (run)\n"
+    "  --seed N       master seed of every random stream (default 1)\n"
+    "  --threads N    OpenMP threads (default: all cores); results do not depend on it\n"
+    "  --strict       exit 1 if any claim is refuted\n"
+    "  --help         help\n"
+    "\n"
+    "exit codes: 0 ok, 1 refuted under --strict, 2 bad usage or input, 3 runtime failure\n";
+
+typedef struct cli_opts {
+    const char *out;
+    int json, strict, help;
+    gd_ctx ctx;
+} cli_opts;
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "gdlab: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'gdlab --help')\n");
+    return EXIT_USAGE;
+}
+
+static int parse_count(const char *opt, const char *s, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || *end || x != floor(x) || x < lo || x > hi || errno) {
+        fprintf(stderr, "gdlab: %s: expected a whole number in [%.0f, %.0f], got '%s'\n", opt,
+                lo, hi, s);
+        return EXIT_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+/* Splits "--name=value" or "--name value". Returns the number of argv
+ * entries used (1 or 2), or 0 if the value is missing. */
+static int take_value(int argc, char **argv, int i, char *name, size_t nlen,
+                      const char **value) {
+    const char *a = argv[i] + 2, *eq = strchr(a, '=');
+    if (eq) {
+        snprintf(name, nlen, "%.*s", (int)(eq - a), a);
+        *value = eq + 1;
+        return 1;
+    }
+    snprintf(name, nlen, "%s", a);
+    if (i + 1 >= argc) return 0;
+    *value = argv[i + 1];
+    return 2;
+}
+
+/* Parses the common options and the experiment's parameters (p may be
+ * NULL for reproduce). Returns 0 or an exit code. */
+static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *p) {
+    for (int i = first; i < argc;) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) { o->json = 1; i++; continue; }
+        if (strcmp(a, "--strict") == 0) { o->strict = 1; i++; continue; }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = 1; i++; continue; }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+            return usage_error("unexpected argument '%s' (parameters are --name value)", a);
+        char name[128];
+        const char *val = NULL;
+        int used = take_value(argc, argv, i, name, sizeof name, &val);
+        if (!used) return usage_error("--%s: missing value", name);
+        double x;
+        if (strcmp(name, "out") == 0) {
+            if (!*val) return usage_error("--out: expected a directory, got '%s'", val);
+            o->out = val;
+        } else if (strcmp(name, "seed") == 0) {
+            if (parse_count("--seed", val, 0, 9007199254740992.0, &x)) return EXIT_USAGE;
+            o->ctx.seed = (uint64_t)x;
+        } else if (strcmp(name, "threads") == 0) {
+            if (parse_count("--threads", val, 1, 1024, &x)) return EXIT_USAGE;
+            o->ctx.threads = (int)x;
+        } else if (p) {
+            if (gd_params_set(p, name, val, &o->ctx) != GD_OK) {
+                fprintf(stderr, "gdlab: %s\n", o->ctx.err);
+                return EXIT_USAGE;
+            }
+        } else {
+            return usage_error("unknown option --%s", name);
+        }
+        i += used;
+    }
+    return 0;
+}
+
+static void print_experiment_help(const gd_experiment *e) {
+    printf("gdlab run %s [--param value]... [--out DIR] [--json] [--seed N] [--threads N]\n\n",
+           e->name);
+    printf("%s\nsource: %s\n\nparameters:\n", e->summary, e->source);
+    for (const gd_param_spec *s = e->params; s->name; s++) {
+        char range[96] = "";
+        if (s->kind != GD_PARAM_STRING)
+            snprintf(range, sizeof range, " %c%g, %g]%s%s",
+                     (s->flags & GD_PARAM_OPEN_MIN) ? '(' : '[', s->min, s->max,
+                     (s->flags & GD_PARAM_INF) ? " or inf" : "",
+                     (s->flags & GD_PARAM_OPT) ? " or opt" : "");
+        printf("  --%-10s %s\n               default '%s'%s\n", s->name, s->help,
+               s->def ? s->def : "", range);
+    }
+}
+
+static int count_refuted(const gd_result *r) {
+    int n = 0;
+    for (size_t i = 0; i < r->nclaims; i++) n += r->claims[i].verdict == GD_VERDICT_REFUTED;
+    return n;
+}
+
+/* Runs e; on success writes the result to dir (if non-NULL). Returns 0 or
+ * an exit code; *out_r receives the result (caller frees). */
+static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char *dir,
+                   gd_result **out_r) {
+    gd_result *r = gd_result_new(e->name, ctx->seed);
+    if (!r) {
+        fprintf(stderr, "gdlab: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    gd_status st = gd_experiment_run(e, p, ctx, r);
+    if (st != GD_OK) {
+        fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
+        gd_result_free(r);
+        return st == GD_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    if (dir && gd_io_write_result(ctx, r, dir) != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", ctx->err);
+        gd_result_free(r);
+        return EXIT_RUNTIME;
+    }
+    *out_r = r;
+    return 0;
+}
+
+static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli_opts *o) {
+    gd_params p;
+    if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", o->ctx.err);
+        return EXIT_RUNTIME;
+    }
+    int rc = parse_args(argc, argv, first, o, &p);
+    if (rc || o->help) {
+        if (o->help) print_experiment_help(e);
+        gd_params_free(&p);
+        return rc;
+    }
+    char dflt[256];
+    snprintf(dflt, sizeof dflt, "gdlab-out/%s", e->name);
+    const char *dir = o->out ? o->out : (o->json ? NULL : dflt);
+    gd_result *r = NULL;
+    rc = run_one(e, &p, &o->ctx, dir, &r);
+    gd_params_free(&p);
+    if (rc) return rc;
+    if (o->json) {
+        char *js = gd_io_summary_json(r);
+        if (js) printf("%s\n", js);
+        gd_free(js);
+    } else {
+        gd_io_print_summary(stdout, r);
+        printf("\noutputs in %s/ (summary.json, CSV per series, PNG and SVG plots)\n", dir);
+    }
+    rc = o->strict && count_refuted(r) ? EXIT_REFUTED : 0;
+    gd_result_free(r);
+    return rc;
+}
+
+static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
+    int rc = parse_args(argc, argv, first, o, NULL);
+    if (rc) return rc;
+    if (o->help) {
+        printf("gdlab reproduce [--out DIR] [--seed N] [--threads N] [--strict]\n\n"
+               "Runs every experiment that carries seed claims at its reproduce sizes and\n"
+               "writes DIR/report.md (verdict table, scalars, plots) and DIR/NAME/ for each.\n");
+        return 0;
+    }
+    const char *dir = o->out ? o->out : "gdlab-report";
+    size_t n;
+    const gd_experiment *const *list = gd_experiment_list(&n);
+    gd_result **res = gd_calloc(n, sizeof *res);
+    if (!res) return EXIT_RUNTIME;
+    size_t nres = 0;
+    int tty = isatty(2), refuted = 0;
+    double t0 = gd_now();
+    for (size_t i = 0; i < n && !rc; i++) {
+        const gd_experiment *e = list[i];
+        if (!e->reproduce) continue;
+        gd_params p;
+        if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) { rc = EXIT_RUNTIME; break; }
+        for (const char *const *kv = e->reproduce; kv[0] && !rc; kv += 2)
+            if (gd_params_set(&p, kv[0], kv[1], &o->ctx) != GD_OK) {
+                fprintf(stderr, "gdlab: reproduce %s: %s\n", e->name, o->ctx.err);
+                rc = EXIT_RUNTIME;
+            }
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->name);
+        if (tty) fprintf(stderr, "[%zu/%zu] %s ...", i + 1, n, e->name), fflush(stderr);
+        double t1 = gd_now();
+        if (!rc) rc = run_one(e, &p, &o->ctx, sub, &res[nres]);
+        gd_params_free(&p);
+        if (tty) fprintf(stderr, " %.1f s\n", gd_now() - t1);
+        if (!rc) refuted += count_refuted(res[nres++]);
+    }
+    if (!rc && gd_io_write_report(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", o->ctx.err);
+        rc = EXIT_RUNTIME;
+    }
+    if (!rc) {
+        printf("%-20s %-16s %-12s %s\n", "experiment", "claim", "verdict", "source");
+        for (size_t i = 0; i < nres; i++)
+            for (size_t j = 0; j < res[i]->nclaims; j++) {
+                const gd_claim *c = &res[i]->claims[j];
+                printf("%-20s %-16s %-12s %s\n", res[i]->experiment, c->id,
+                       gd_verdict_name(c->verdict), c->source);
+            }
+        printf("\n%zu experiments in %.1f s; report: %s/report.md\n", nres, gd_now() - t0, dir);
+        if (o->strict && refuted) rc = EXIT_REFUTED;
+    }
+    for (size_t i = 0; i < nres; i++) gd_result_free(res[i]);
+    gd_free(res);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    gsl_set_error_handler_off(); /* the library checks every GSL status */
+    cli_opts o = {0};
+    gd_ctx_init(&o.ctx);
+    o.ctx.threads = omp_get_num_procs();
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            const gd_experiment *e = gd_experiment_find(argv[2]);
+            if (!e) return usage_error("help: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+            print_experiment_help(e);
+            return 0;
+        }
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("gdlab %s\n", GD_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "list")) {
+        size_t n;
+        const gd_experiment *const *list = gd_experiment_list(&n);
+        for (size_t i = 0; i < n; i++)
+            printf("%-20s %s\n", list[i]->name, list[i]->summary);
+        return 0;
+    }
+    if (!strcmp(cmd, "reproduce")) return cmd_reproduce(argc, argv, 2, &o);
+    if (!strcmp(cmd, "run")) {
+        if (argc < 3 || argv[2][0] == '-') {
+            if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+                fputs(USAGE, stdout);
+                return 0;
+            }
+            return usage_error("run: expected an experiment name%s (see 'gdlab list')", "");
+        }
+        const gd_experiment *e = gd_experiment_find(argv[2]);
+        if (!e) return usage_error("run: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+        return cmd_run(e, argc, argv, 3, &o);
+    }
+    const gd_experiment *e = gd_experiment_find(cmd);
+    if (e) return cmd_run(e, argc, argv, 2, &o);
+    return usage_error("unknown command '%s'", cmd);
+}

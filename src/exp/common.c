@@ -1,0 +1,66 @@
+/* Helpers shared by the experiments: checkpoints, candidate formulas
+ * checked on a grid, log-log slopes. */
+#include "common.h"
+
+#include <math.h>
+#include <stdio.h>
+
+size_t gd_exp_checkpoints(long T, size_t max, long *out) {
+    GD_ASSERT(max >= 2);
+    size_t n = 0;
+    out[n++] = 0;
+    if (T == 0) return n;
+    for (size_t i = 0; i + 1 < max; i++) {
+        double f = (double)i / (double)(max - 2);
+        long t = (long)floor(pow((double)T, f) + 0.5);
+        if (t > out[n - 1] && t <= T) out[n++] = t;
+    }
+    if (out[n - 1] != T) out[n++] = T;
+    return n;
+}
+
+gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
+                               const char *source, const char *statement,
+                               const char *expr_src, gd_exp_quantity q,
+                               void *data, const double *etas, size_t neta,
+                               const double *Ts, size_t nT, double tol) {
+    static const char *const vars[] = {"eta", "T"};
+    gd_expr *e = NULL;
+    gd_status st = gd_expr_parse(ctx, expr_src, vars, 2, &e);
+    if (st != GD_OK) return st;
+    double worst = -1, weta = 0, wT = 0, wpred = 0, wexact = 0;
+    for (size_t i = 0; i < neta; i++)
+        for (size_t j = 0; j < nT; j++) {
+            double x[2] = {etas[i], Ts[j]};
+            double pred = gd_expr_eval(e, x), exact = q(etas[i], Ts[j], data);
+            double rel = fabs(pred - exact) / fmax(fabs(exact), 1e-300);
+            if (isnan(rel)) rel = INFINITY;
+            if (rel > worst) {
+                worst = rel, weta = etas[i], wT = Ts[j], wpred = pred, wexact = exact;
+            }
+        }
+    gd_expr_free(e);
+    char pred[512], meas[256];
+    snprintf(pred, sizeof pred, "%s", expr_src);
+    snprintf(meas, sizeof meas, "largest relative error %.3g over %zu x %zu grid",
+             worst, neta, nT);
+    gd_verdict v = worst <= tol ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
+    return gd_result_claim(
+        r, id, source, v, statement, pred, meas,
+        "worst at eta = %.6g, T = %.6g: formula gives %.12g, exact recursion "
+        "gives %.12g (relative error %.3g; tolerance %.0e relative, the "
+        "rounding of pow over T <= %.0g steps)",
+        weta, wT, wpred, wexact, worst, tol, Ts[nT - 1]);
+}
+
+double gd_exp_slope(const double *x, const double *y, size_t n) {
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) mx += x[i], my += y[i];
+    mx /= (double)n, my /= (double)n;
+    double sxy = 0, sxx = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+    }
+    return sxy / sxx;
+}

@@ -1,0 +1,34 @@
+/* Helpers shared by the experiments (internal, not installed). */
+#ifndef GDLAB_EXP_COMMON_H
+#define GDLAB_EXP_COMMON_H
+
+#include "gdlab/experiment.h"
+#include "gdlab/expr.h"
+
+/* Up to `max` distinct whole steps from 0 to T, roughly log-spaced, always
+ * including 0 and T, ascending. Returns how many were written. */
+size_t gd_exp_checkpoints(long T, size_t max, long *out);
+
+/* A quantity q(eta, T) computed exactly by gdlab. */
+typedef double (*gd_exp_quantity)(double eta, double T, void *data);
+
+/* Checks a candidate closed form `expr_src` in the variables eta and T
+ * against q on the grid etas x Ts: the claim is confirmed when the largest
+ * relative error is <= tol, refuted otherwise with the worst point as
+ * evidence. A parse error is returned as GD_EINVAL (message in ctx). */
+gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
+                               const char *source, const char *statement,
+                               const char *expr_src, gd_exp_quantity q,
+                               void *data, const double *etas, size_t neta,
+                               const double *Ts, size_t nT, double tol);
+
+/* Least-squares slope of y against x. */
+double gd_exp_slope(const double *x, const double *y, size_t n);
+
+/* inf over eta in (0, eta_max] of the exact Zipf-model loss (sgd_zipf.c). */
+struct gd_zipf;
+gd_status gd_exp_zipf_optimum(gd_ctx *ctx, const struct gd_zipf *z, double N,
+                              double T, double eta_max, double *eta,
+                              double *loss);
+
+#endif

@@ -1,0 +1,38 @@
+/* The experiment registry: a static table, in the order `gdlab list` and
+ * `gdlab reproduce` use. Adding an experiment is a file and a line here. */
+#include "gdlab/experiment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const gd_experiment gd_exp_sgd_1d, gd_exp_sgd_zipf, gd_exp_sgd_zipf_exponents,
+    gd_exp_sgd_diag;
+
+static const gd_experiment *const registry[] = {
+    &gd_exp_sgd_1d, &gd_exp_sgd_zipf, &gd_exp_sgd_zipf_exponents, &gd_exp_sgd_diag};
+
+const gd_experiment *const *gd_experiment_list(size_t *n) {
+    *n = sizeof registry / sizeof *registry;
+    return registry;
+}
+
+const gd_experiment *gd_experiment_find(const char *name) {
+    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)
+        if (strcmp(registry[i]->name, name) == 0) return registry[i];
+    return NULL;
+}
+
+gd_status gd_experiment_run(const gd_experiment *e, const gd_params *p,
+                            gd_ctx *ctx, gd_result *r) {
+    for (size_t i = 0; i < p->n; i++) {
+        const gd_param_value *v = &p->v[i];
+        int num = p->spec[i].kind != GD_PARAM_STRING && !v->is_opt;
+        gd_status st = gd_result_param_add(r, p->spec[i].name, v->s, v->x, num);
+        if (st != GD_OK) return gd_error(ctx, st, "out of memory");
+    }
+    double t0 = gd_now();
+    gd_status st = e->run(p, ctx, r);
+    r->elapsed_s = gd_now() - t0;
+    return st;
+}

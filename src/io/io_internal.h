@@ -1,0 +1,40 @@
+/* Internals of the io module (never installed): a growable text buffer with
+ * a sticky failure flag, shared by the CSV, report and summary writers.
+ * The library is built with hidden visibility, so none of this is exported. */
+#ifndef GDLAB_IO_INTERNAL_H
+#define GDLAB_IO_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "gdlab/core.h"
+
+/* A text buffer. Appends after a failed allocation are ignored and `failed`
+ * stays set, so a writer appends freely and checks once at the end. data is
+ * always NUL-terminated once anything has been appended. */
+typedef struct gd_io_buf {
+    char *data;
+    size_t len, cap;
+    int failed; /* 1 after an allocation failure */
+} gd_io_buf;
+
+void gd_io_buf_init(gd_io_buf *b);
+void gd_io_buf_free(gd_io_buf *b);
+void gd_io_buf_put(gd_io_buf *b, const char *s, size_t n);
+void gd_io_buf_puts(gd_io_buf *b, const char *s);
+void gd_io_buf_putc(gd_io_buf *b, char c);
+void gd_io_buf_printf(gd_io_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Writes the buffer atomically to path; GD_ENOMEM if b->failed. */
+gd_status gd_io_buf_write(gd_ctx *ctx, const gd_io_buf *b, const char *path);
+
+/* "dir/name" (or "name" when dir is empty) in a new gd_malloc'd string;
+ * NULL on ENOMEM. */
+char *gd_io_path_join(const char *dir, const char *name);
+/* The same with a suffix appended: dir/name + suffix. */
+char *gd_io_path_join3(const char *dir, const char *name, const char *suffix);
+
+#endif

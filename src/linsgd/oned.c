@@ -1,0 +1,134 @@
+/* The 1-D linear model x ~ N(0,1), y = theta x + eps: exact moments by the
+ * affine moment recursion and Monte Carlo of the real algorithm. See
+ * include/gdlab/linsgd.h for the derivation. */
+#include "gdlab/linsgd.h"
+#include "gdlab/rng.h"
+
+#include <math.h>
+#include <omp.h>
+
+gd_lin1d gd_lin1d_default_params(void) {
+    gd_lin1d m = {3.0, 1.0};
+    return m;
+}
+
+/* An affine map x -> a x + c; the composition g(f(x)) of f = (a1, c1) and
+ * g = (a2, c2) is (a2 a1, a2 c1 + c2). */
+typedef struct affine { double a, c; } affine;
+
+static affine compose(affine f, affine g) {
+    affine h = {g.a * f.a, g.a * f.c + g.c};
+    return h;
+}
+
+/* f composed with itself T times, by binary powering: O(log T) products,
+ * each of which only multiplies and adds non-negative numbers when a, c
+ * are non-negative, so the relative error stays at a few ulps per level. */
+static affine affine_pow(affine f, double T) {
+    affine acc = {1.0, 0.0};
+    double n = T;
+    while (n >= 1.0) {
+        double half = floor(n / 2.0);
+        if (n - 2.0 * half >= 1.0) acc = compose(acc, f);
+        f = compose(f, f);
+        n = half;
+    }
+    return acc;
+}
+
+void gd_lin1d_moments(const gd_lin1d *m, double eta, double T, double *mean_w,
+                      double *v) {
+    GD_ASSERT(T >= 0 && T == floor(T));
+    if (mean_w) {
+        /* E d' = (1 - eta) E d, d0 = -theta. */
+        affine f = {1.0 - eta, 0.0};
+        *mean_w = m->theta + affine_pow(f, T).a * (-m->theta);
+    }
+    if (v) {
+        affine f = {1.0 - 2.0 * eta + 3.0 * eta * eta, eta * eta * m->sigma2};
+        affine g = affine_pow(f, T);
+        *v = g.a * m->theta * m->theta + g.c;
+    }
+}
+
+double gd_lin1d_loss(const gd_lin1d *m, double eta, double T) {
+    double v;
+    gd_lin1d_moments(m, eta, T, NULL, &v);
+    return 0.5 * (v + m->sigma2);
+}
+
+double gd_lin1d_loss_iterate(const gd_lin1d *m, double eta, long T) {
+    double r = 1.0 - 2.0 * eta + 3.0 * eta * eta;
+    double v = m->theta * m->theta;
+    for (long t = 0; t < T; t++) v = r * v + eta * eta * m->sigma2;
+    return 0.5 * (v + m->sigma2);
+}
+
+/* Replicas are grouped in chunks of this size; each chunk's sums are kept
+ * apart and added in chunk order at the end (thread-count independent). */
+#define MC_CHUNK 4096
+
+gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
+                      long R, uint64_t point, const long *check, size_t ncheck,
+                      double *loss, double *loss_se, double *mean_w,
+                      double *mean_w_se) {
+    GD_ASSERT(R >= 1 && T >= 0);
+    for (size_t i = 0; i < ncheck; i++)
+        GD_ASSERT(check[i] <= T && (i == 0 || check[i] > check[i - 1]));
+    long nchunk = (R + MC_CHUNK - 1) / MC_CHUNK;
+    /* Per chunk and checkpoint: sums of (loss - ref), its square, w - ref,
+     * its square. Shifting by the exact value keeps the sums well scaled. */
+    double *acc = gd_calloc((size_t)nchunk * ncheck * 4, sizeof *acc);
+    double *ref_l = gd_malloc(ncheck * sizeof *ref_l);
+    double *ref_w = gd_malloc(ncheck * sizeof *ref_w);
+    if (!acc || !ref_l || !ref_w) {
+        gd_free(acc), gd_free(ref_l), gd_free(ref_w);
+        return gd_error(ctx, GD_ENOMEM, "out of memory for %ld Monte Carlo chunks", nchunk);
+    }
+    for (size_t i = 0; i < ncheck; i++) {
+        ref_l[i] = gd_lin1d_loss(m, eta, (double)check[i]);
+        gd_lin1d_moments(m, eta, (double)check[i], &ref_w[i], NULL);
+    }
+    const double theta = m->theta, sd = sqrt(m->sigma2);
+    const uint64_t seed = ctx->seed;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads)
+    for (long c = 0; c < nchunk; c++) {
+        double *a = acc + (size_t)c * ncheck * 4;
+        long r1 = (c + 1) * MC_CHUNK < R ? (c + 1) * MC_CHUNK : R;
+        for (long rep = c * MC_CHUNK; rep < r1; rep++) {
+            gd_rng rng;
+            gd_rng_stream_init(&rng, seed, "sgd-1d", point, (uint64_t)rep);
+            double w = 0.0;
+            size_t k = 0;
+            for (long t = 0; t <= T && k < ncheck; t++) {
+                if (t == check[k]) {
+                    double d = w - theta;
+                    double l = 0.5 * (d * d + m->sigma2) - ref_l[k];
+                    double dw = w - ref_w[k];
+                    a[4 * k] += l, a[4 * k + 1] += l * l;
+                    a[4 * k + 2] += dw, a[4 * k + 3] += dw * dw;
+                    k++;
+                }
+                if (t == T) break;
+                double x = gd_rng_normal(&rng);
+                double y = theta * x + sd * gd_rng_normal(&rng);
+                w -= eta * (w * x - y) * x;
+            }
+        }
+    }
+    double n = (double)R;
+    for (size_t k = 0; k < ncheck; k++) {
+        double s[4] = {0, 0, 0, 0};
+        for (long c = 0; c < nchunk; c++)
+            for (int j = 0; j < 4; j++) s[j] += acc[((size_t)c * ncheck + k) * 4 + j];
+        double ml = s[0] / n, mw = s[2] / n;
+        double vl = R > 1 ? (s[1] - n * ml * ml) / (n - 1) : GD_NAN;
+        double vw = R > 1 ? (s[3] - n * mw * mw) / (n - 1) : GD_NAN;
+        if (loss) loss[k] = ref_l[k] + ml;
+        if (loss_se) loss_se[k] = sqrt(fmax(vl, 0.0) / n);
+        if (mean_w) mean_w[k] = ref_w[k] + mw;
+        if (mean_w_se) mean_w_se[k] = sqrt(fmax(vw, 0.0) / n);
+    }
+    gd_free(acc), gd_free(ref_l), gd_free(ref_w);
+    return GD_OK;
+}
