@@ -154,8 +154,8 @@ static void test_derivatives(void) {
         "abs(x*y - z)", "pow(x, y*z)", "x^(y + z)", "2^(x*y) * z",
         "x^3*y - z", "pow(y*z - x, 3)", "y^-2 * z * x", "x^2.5 * z + y",
         "min(x*y, z - x) * y", "max(x*y, z - x) * z", "x/y/z",
-        "(x + y)/(z - x*y)", "-x*y^2 + x*z", "(x*y)^z * 3", "x*y*z",
-        "exp(sin(x)*cos(y)) / (1 + z^2)", "log(abs(y)) + sqrt(x)*tanh(z)",
+        "(x + y)/(z - x*y)", "-x*y^2 + x*z", "(x + y*y)^z * 3", "x*y*z", "1/x + y/(2*z)",
+        "exp(sin(x)*cos(y)) / (1 + z^2)", "sqrt(x)*tanh(z) + log(abs(y))",
     };
     double p[3] = {PX, PY, PZ};
     size_t i;
@@ -235,7 +235,6 @@ static void test_min_max_abs(void) {
     }
     d1("abs(x)", -0.42, 0.42, -1.0, 0.0);
     d1("abs(x)", 0.0, 0.0, 0.0, 0.0);
-    value_is("min(x, nan)", NULL, 0, p, NAN, 0.0);
     e = parse("min(nan, x) + max(x, nan) + max(nan, x)", NULL, 0);
     if (e) gdt_check(isnan(gd_expr_eval(e, p)), "min/max propagate NaN");
     gd_expr_free(e);
@@ -251,8 +250,8 @@ static void test_nan_inf(void) {
                      "log(x)+sqrt(x) at -1: NaN value, no crash");
     gd_expr_free(e);
     e = parse("x/0", NULL, 0);
-    if (e) gdt_check(isinf(gd_expr_eval_hess(e, &one, &g, &H)) && isinf(g),
-                     "x/0 at 1: inf value and derivative");
+    if (e) gdt_check(isinf(gd_expr_eval_hess(e, &one, &g, &H)) && isinf(g) && H == 0,
+                     "x/0 at 1: inf value and derivative, zero second derivative");
     gd_expr_free(e);
     e = parse("exp(x)", NULL, 0);
     if (e) gdt_check(isinf(gd_expr_eval_hess(e, &big, &g, &H)) && isinf(g) && isinf(H),
@@ -319,7 +318,7 @@ static void test_parse_errors(void) {
                 "column 9: unknown variable 'z' (expected one of: eta, T)", NULL);
     parse_fails("no variables allowed", "2*x", et, 0, "column 3", "no variables");
     s = nest("(", "1", ")", 10000);
-    parse_fails("10000 nested parentheses", s, NULL, 0, "column 20", "nested too deeply");
+    parse_fails("10000 nested parentheses", s, NULL, 0, "column 201", "nested too deeply");
     free(s);
     s = nest("-", "x", "", 10000);
     parse_fails("10000 unary minus", s, NULL, 0, "column", "nested too deeply");

@@ -277,8 +277,8 @@ static long parse_call(parser *P, size_t f, size_t start) {
             skip_ws(P);
             if (P->src[P->pos] == ',') { P->pos++; continue; }
             if (P->src[P->pos] == ')') { P->pos++; break; }
-            return fail(P, P->pos, "expected ',' or ')' to close '(' at column %zu "
-                        "in call to '%s', got %s", open + 1, funcs[f].name,
+            return fail(P, P->pos, "expected ',' or ')' in call to '%s' (opened at "
+                        "column %zu), got %s", funcs[f].name, open + 1,
                         describe(P, P->pos, buf, sizeof buf));
         }
     }

@@ -12,8 +12,7 @@
  * JSON has no infinity or NaN, so non-finite numbers are null, except a
  * numeric parameter that is infinite (a "no limit" setting such as a step
  * budget), which is the string "inf" (or "-inf") so that its meaning
- * survives. Finite numbers round-trip: cJSON prints %1.15g and falls back
- * to %1.17g when that does not read back to the same double. The seed is a
+ * survives. Finite numbers round-trip exactly (see num_or_null). The seed is a
  * 64-bit integer, beyond a double's 53 bits, so it is written as raw integer
  * text rather than through a double. */
 #include "gdlab/io.h"
@@ -22,6 +21,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Adds item under key, taking ownership; 0 (and item freed) on failure. */
@@ -43,8 +43,24 @@ static int push(cJSON *arr, cJSON *item) {
     return 1;
 }
 
+/* A finite number as the shortest of %.15g, %.16g and %.17g that reads
+ * back (strtod) to the same double, emitted as raw JSON text; null when
+ * non-finite. cJSON's own printer is not used for numbers because 1.7.15
+ * accepts a 15-digit form that is only approximately equal (0.3 - 0.1
+ * prints as 0.2, DBL_MAX as a number that overflows to infinity). */
 static cJSON *num_or_null(double x) {
-    return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+    if (!isfinite(x)) return cJSON_CreateNull();
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, x);
+        /* JSON needs a decimal point whatever the locale; under a
+         * decimal-comma locale the check below then fails and the
+         * 17-digit form, exact by construction, is kept. */
+        for (char *c = buf; *c; c++)
+            if (*c == ',') *c = '.';
+        if (strtod(buf, NULL) == x) break;
+    }
+    return cJSON_CreateRaw(buf);
 }
 
 static cJSON *str_or_null(const char *s) {

@@ -28,7 +28,7 @@ gd_status gd_minimize_1d(gd_ctx *ctx, double (*f)(double x, void *data),
     double fbest = INFINITY, fprev = GD_NAN, fleft = GD_NAN, fright = GD_NAN;
     for (size_t i = 0; i < ngrid; i++) {
         double u = ulo + (uhi - ulo) * (double)i / (double)(ngrid - 1);
-        double fx = f(exp(u), data);
+        double fx = f(i == 0 ? lo : i == ngrid - 1 ? hi : exp(u), data);
         if (i == best + 1) fright = fx;
         if (fx < fbest) {
             fbest = fx;
@@ -39,7 +39,7 @@ gd_status gd_minimize_1d(gd_ctx *ctx, double (*f)(double x, void *data),
         fprev = fx;
     }
     double ubest = ulo + (uhi - ulo) * (double)best / (double)(ngrid - 1);
-    *xmin = exp(ubest);
+    *xmin = best == 0 ? lo : best == ngrid - 1 ? hi : exp(ubest);
     *fmin = fbest;
     if (!isfinite(fbest) || best == 0 || best == ngrid - 1) return GD_OK;
     double h = (uhi - ulo) / (double)(ngrid - 1);

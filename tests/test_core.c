@@ -1,0 +1,134 @@
+/* Tests of the core module: Philox known answers (Random123's kat_vectors),
+ * stream keying, uniform and normal variates (moments within k = 4
+ * standard errors, fixed seed), parameter parsing and its error messages,
+ * the allocation wrapper's failure injection. */
+#include "gdlab/gdlab.h"
+#include "gdtest.h"
+
+#include <string.h>
+
+static void test_philox_kat(void) {
+    /* Random123 kat_vectors, philox4x64 with 10 rounds. */
+    static const uint64_t cases[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x16554d9eca36314cull, 0xdb20fe9d672d0fdcull,
+         0xd7e772cee186176bull, 0x7e68b68aec7ba23bull},
+        {~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, 0x87b092c3013fe90bull,
+         0x438c3c67be8d0224ull, 0x9cc7d7c69cd777b6ull, 0xa09caebf594f0ba0ull},
+        {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull,
+         0x082efa98ec4e6c89ull, 0x452821e638d01377ull, 0xbe5466cf34e90c6cull,
+         0xa528f45403e61d95ull, 0x38c72dbd566e9788ull, 0xa5a1610e72fd18b5ull,
+         0x57bd43b5e52b7fe6ull}};
+    for (int c = 0; c < 3; c++) {
+        uint64_t out[4];
+        gd_rng_philox4x64(cases[c], cases[c] + 4, out);
+        gdt_check(memcmp(out, cases[c] + 6, sizeof out) == 0,
+                  "philox4x64-10 known answer %d", c);
+    }
+}
+
+static void test_streams(void) {
+    gd_rng a, b;
+    gd_rng_stream_init(&a, 7, "exp", 3, 11);
+    gd_rng_stream_init(&b, 7, "exp", 3, 11);
+    int same = 1;
+    for (int i = 0; i < 1000; i++) same &= gd_rng_u64(&a) == gd_rng_u64(&b);
+    gdt_check(same, "same key gives the same stream");
+    uint64_t first[5];
+    const char *exps[] = {"exp", "exp", "exp", "other", "exp"};
+    uint64_t seeds[] = {7, 8, 7, 7, 7}, points[] = {3, 3, 4, 3, 3}, reps[] = {11, 11, 11, 11, 12};
+    for (int i = 0; i < 5; i++) {
+        gd_rng_stream_init(&a, seeds[i], exps[i], points[i], reps[i]);
+        first[i] = gd_rng_u64(&a);
+    }
+    int distinct = 1;
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++) distinct &= first[i] != first[j];
+    gdt_check(distinct, "seed, experiment, point and replica each change the stream");
+    /* The stream is the Philox sequence itself. */
+    gd_rng_stream_init(&a, 5, "x", 2, 9);
+    uint64_t ctr[4] = {1, 9, 2, 0}, key[2] = {5, gd_rng_hash("x")}, blk[4];
+    gd_rng_philox4x64(ctr, key, blk);
+    for (int i = 0; i < 4; i++) gd_rng_u64(&a);
+    gdt_check(gd_rng_u64(&a) == blk[0], "word 4 of a stream is word 0 of Philox block 1");
+}
+
+static void test_variates(void) {
+    gd_rng r;
+    gd_rng_stream_init(&r, 2024, "test", 0, 0);
+    const int n = 1000000;
+    double s1 = 0, s2 = 0, s3 = 0, s4 = 0, umin = 1, umax = 0, us = 0, us2 = 0;
+    for (int i = 0; i < n; i++) {
+        double u = gd_rng_uniform(&r);
+        umin = u < umin ? u : umin;
+        umax = u > umax ? u : umax;
+        us += u, us2 += u * u;
+        double z = gd_rng_normal(&r);
+        s1 += z, s2 += z * z, s3 += z * z * z, s4 += z * z * z * z;
+    }
+    gdt_check(umin > 0 && umax < 1, "uniform in (0, 1): min %.3g max %.17g", umin, umax);
+    gdt_within_se(us / n, 0.5, sqrt(1.0 / 12 / n), 4, "uniform mean");
+    gdt_within_se(us2 / n, 1.0 / 3, sqrt((1.0 / 5 - 1.0 / 9) / n), 4, "uniform E u^2");
+    gdt_within_se(s1 / n, 0, sqrt(1.0 / n), 4, "normal mean");
+    gdt_within_se(s2 / n, 1, sqrt(2.0 / n), 4, "normal E z^2");
+    gdt_within_se(s3 / n, 0, sqrt(15.0 / n), 4, "normal E z^3");
+    gdt_within_se(s4 / n, 3, sqrt(96.0 / n), 4, "normal E z^4");
+}
+
+static const gd_param_spec spec[] = {
+    {"eta", GD_PARAM_REAL, "0.1", 0, 1, GD_PARAM_OPEN_MIN | GD_PARAM_OPT, "lr"},
+    {"steps", GD_PARAM_INT, "10", 0, 1e12, GD_PARAM_INF, "T"},
+    {"f", GD_PARAM_STRING, "x^2", 0, 0, 0, "expr"},
+    {NULL, 0, NULL, 0, 0, 0, NULL}};
+
+static void test_params(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gd_params p;
+    gdt_check(gd_params_init(&p, spec, &ctx) == GD_OK, "defaults parse");
+    gdt_close(gd_params_real(&p, "eta"), 0.1, 0, 0, "default eta");
+    gdt_check(gd_params_set(&p, "eta", "opt", &ctx) == GD_OK && gd_params_is_opt(&p, "eta"),
+              "eta accepts opt");
+    gdt_check(gd_params_set(&p, "steps", "inf", &ctx) == GD_OK &&
+                  isinf(gd_params_real(&p, "steps")), "steps accepts inf");
+    gdt_check(gd_params_set(&p, "steps", "1e12", &ctx) == GD_OK &&
+                  gd_params_real(&p, "steps") == 1e12, "steps accepts 1e12");
+    struct { const char *name, *val, *needle; } bad[] = {
+        {"eta", "0", "(0, 1]"},          {"eta", "abc", "got 'abc'"},
+        {"eta", "1.5", "out of range"},  {"steps", "2.5", "whole number"},
+        {"steps", "-3", "out of range"}, {"eta", "inf", "expected"},
+        {"steps", "opt", "expected"},    {"nope", "1", "unknown parameter --nope"},
+        {"eta", "", "expected"},         {"eta", "0.5x", "got '0.5x'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ctx.err[0] = 0;
+        gd_status st = gd_params_set(&p, bad[i].name, bad[i].val, &ctx);
+        gdt_check(st == GD_EINVAL && strstr(ctx.err, bad[i].needle) != NULL,
+                  "--%s %s rejected: \"%s\"", bad[i].name, bad[i].val, ctx.err);
+    }
+    gdt_check(gd_params_real(&p, "steps") == 1e12, "a rejected value leaves the old one");
+    gd_params_free(&p);
+}
+
+static void test_alloc(void) {
+    gd_alloc_fail_after(2);
+    void *a = gd_malloc(8), *b = gd_malloc(8), *c = gd_malloc(8);
+    gdt_check(a && b && !c, "failure injection fails the third allocation");
+    gd_alloc_fail_after(-1);
+    void *d = gd_malloc(8);
+    gdt_check(d != NULL, "failure injection switched off");
+    gd_free(a), gd_free(b), gd_free(d);
+    gd_free(NULL);
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gdt_check(gd_error(&ctx, GD_EIO, "file %s line %d", "x.csv", 3) == GD_EIO &&
+                  strcmp(ctx.err, "file x.csv line 3") == 0, "gd_error formats into ctx");
+    gdt_check(strcmp(gd_status_name(GD_EINVAL), "invalid input") == 0, "status names");
+}
+
+int main(void) {
+    test_philox_kat();
+    test_streams();
+    test_variates();
+    test_params();
+    test_alloc();
+    return gdt_summary();
+}
