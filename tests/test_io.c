@@ -718,6 +718,27 @@ static void test_alloc_failures(const char *root) {
     gd_ctx_init(&ctx);
     char *dir = path2(root, "inject");
     int bad_status = 0, ok_seen = 0, enomem_seen = 0;
+    /* Each plot separately (rendering is slow, and happens only once the
+     * allocations before it succeeded), then the whole result without
+     * plots. */
+    for (size_t i = 0; i < r->nplots; i++) {
+        ok_seen = enomem_seen = 0;
+        mkdir(dir, 0755);
+        for (k = 0; k < 100000 && !ok_seen; k++) {
+            gd_alloc_fail_after(k);
+            gd_status st = gd_io_write_plot(&ctx, r, &r->plots[i], dir);
+            gd_alloc_fail_after(-1);
+            if (st == GD_OK) ok_seen = 1;
+            else if (st == GD_ENOMEM) enomem_seen++;
+            else bad_status++;
+        }
+        gdt_check(ok_seen && enomem_seen > 0 && bad_status == 0,
+                  "write_plot %s under failure injection: %d ENOMEM, then OK",
+                  r->plots[i].name, enomem_seen);
+    }
+    size_t nplots = r->nplots;
+    r->nplots = 0;
+    ok_seen = enomem_seen = 0;
     for (k = 0; k < 100000 && !ok_seen; k++) {
         gd_alloc_fail_after(k);
         gd_status st = gd_io_write_result(&ctx, r, dir);
@@ -730,6 +751,7 @@ static void test_alloc_failures(const char *root) {
     }
     gdt_check(ok_seen && enomem_seen > 0 && bad_status == 0,
               "write_result under failure injection: %d ENOMEM, then OK", enomem_seen);
+    r->nplots = nplots;
     gdt_check(count_tmp(dir) == 0, "no temporaries after injected failures");
 
     const gd_result *rs[1] = {r};

@@ -96,6 +96,10 @@ double gd_zipf_rank_limit(const gd_zipf *z, double N);
  * estimate of the absolute error of the tail approximation. */
 double gd_zipf_loss(const gd_zipf *z, double N, double T, double eta,
                     double *err);
+/* The same minus the noise floor sigma2/2, with full relative accuracy
+ * however small it is (the scaling exponents are read from it). */
+double gd_zipf_excess(const gd_zipf *z, double N, double T, double eta,
+                      double *err);
 /* The same by direct summation over all k <= K (K finite, small enough):
  * the reference for tests. */
 double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta);

@@ -25,10 +25,11 @@ gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
 /* Least-squares slope of y against x. */
 double gd_exp_slope(const double *x, const double *y, size_t n);
 
-/* inf over eta in (0, eta_max] of the exact Zipf-model loss (sgd_zipf.c). */
+/* inf over eta in (0, eta_max] of the exact Zipf-model loss minus its
+ * noise floor sigma2/2 (sgd_zipf.c). */
 struct gd_zipf;
 gd_status gd_exp_zipf_optimum(gd_ctx *ctx, const struct gd_zipf *z, double N,
                               double T, double eta_max, double *eta,
-                              double *loss);
+                              double *excess);
 
 #endif

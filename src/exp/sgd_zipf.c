@@ -28,25 +28,27 @@ typedef struct zctx {
     double N, T;
 } zctx;
 
-static double loss_at(double eta, void *d) {
+static double excess_at(double eta, void *d) {
     const zctx *c = d;
-    return gd_zipf_loss(c->z, c->N, c->T, eta, NULL);
+    return gd_zipf_excess(c->z, c->N, c->T, eta, NULL);
 }
 
-/* inf over eta in (0, eta_max]. With T infinite the loss increases with
+/* inf over eta in (0, eta_max] of the excess loss over the noise floor
+ * (minimised as an excess so that flat landscapes keep their resolution).
+ * With T infinite the loss increases with
  * eta (the noise floor u sigma2/2 grows and nothing else depends on eta),
  * so the infimum is the eta -> 0 limit, evaluated at eta = 0. */
 gd_status gd_exp_zipf_optimum(gd_ctx *ctx, const gd_zipf *z, double N, double T,
-                              double eta_max, double *eta, double *loss) {
+                              double eta_max, double *eta, double *excess) {
     if (isinf(T)) {
         *eta = 0;
-        *loss = gd_zipf_loss(z, N, T, 0.0, NULL);
+        *excess = gd_zipf_excess(z, N, T, 0.0, NULL);
         return GD_OK;
     }
     zctx c = {z, N, T};
     double lo = fmin(1e-3 / fmax(T, 1.0), eta_max * 1e-3);
     size_t ngrid = 30 + (size_t)(6 * log10(eta_max / lo));
-    return gd_minimize_1d(ctx, loss_at, &c, lo, eta_max, ngrid, eta, loss);
+    return gd_minimize_1d(ctx, excess_at, &c, lo, eta_max, ngrid, eta, excess);
 }
 
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
@@ -60,6 +62,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double eta = gd_params_real(p, "eta"), L, err;
     if (gd_params_is_opt(p, "eta")) {
         if ((st = gd_exp_zipf_optimum(ctx, z, N, T, eta_max, &eta, &L)) != GD_OK) goto done;
+        gd_result_scalar(r, "excess_opt", L, GD_NAN);
         gd_result_scalar(r, "eta_opt", eta, GD_NAN);
     }
     L = gd_zipf_loss(z, N, T, eta, &err);
@@ -76,7 +79,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         double Ti = floor(pow(Tmax, i / 48.0) + 0.5), eo, lo;
         if (i > 0 && Ti == s->data[(s->nrows - 1) * 4]) continue;
         if ((st = gd_exp_zipf_optimum(ctx, z, N, Ti, eta_max, &eo, &lo)) != GD_OK) goto done;
-        double row[4] = {Ti, gd_zipf_loss(z, N, Ti, eta, NULL), lo, eo};
+        double row[4] = {Ti, gd_zipf_loss(z, N, Ti, eta, NULL), lo + 0.5 * gd_params_real(p, "noise"), eo};
         if ((st = gd_series_append(s, row)) != GD_OK) goto done;
     }
     if (R > 0) {

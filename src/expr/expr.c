@@ -228,12 +228,17 @@ static long emit_var(parser *P, size_t start, size_t len) {
         char list[600];
         size_t used = 0;
         list[0] = '\0';
-        for (i = 0; i < e->n && used < sizeof list - 8; i++) {
-            int k = snprintf(list + used, sizeof list - used, "%s%s",
-                             i ? ", " : "", e->names[i]);
-            used += (k > 0) ? (size_t)k : 0;
+        for (i = 0; i < e->n; i++) { /* whole names only, then ", ..." */
+            size_t l = strlen(e->names[i]);
+            if (used + l + 8 >= sizeof list) break;
+            if (i) {
+                memcpy(list + used, ", ", 2);
+                used += 2;
+            }
+            memcpy(list + used, e->names[i], l + 1);
+            used += l;
         }
-        if (used >= sizeof list - 8) strcpy(list + sizeof list - 8, ", ...");
+        if (i < e->n) strcpy(list + used, used ? ", ..." : "...");
         if (e->n == 0)
             return fail(P, start, "unknown variable '%.*s' (no variables allowed)",
                         (int)(len > 64 ? 64 : len), name);

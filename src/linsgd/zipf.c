@@ -156,15 +156,22 @@ static double S_sum(const gd_zipf *z, double K, double T, double c,
     return sum;
 }
 
+/* The loss minus its noise floor sigma2/2, from its parts: every term is
+ * non-negative for eta < 2/3, so the excess keeps full relative accuracy
+ * even when it is far below the floor. */
 static double assemble(const gd_zipf *z, double tail, double S, double eta) {
     double u = eta / (2.0 - 3.0 * eta);
     double th2 = z->theta * z->theta, s2 = z->sigma2;
-    return 0.5 * s2 + 0.5 * u * s2 * (1.0 - tail) + 0.5 * (th2 - u * s2) * S +
-           0.5 * th2 * tail;
+    return 0.5 * u * s2 * (1.0 - tail) + 0.5 * (th2 - u * s2) * S + 0.5 * th2 * tail;
 }
 
 double gd_zipf_loss(const gd_zipf *z, double N, double T, double eta,
                     double *err) {
+    return 0.5 * z->sigma2 + gd_zipf_excess(z, N, T, eta, err);
+}
+
+double gd_zipf_excess(const gd_zipf *z, double N, double T, double eta,
+                      double *err) {
     double K = gd_zipf_rank_limit(z, N);
     double tail = tail_mass(z, K);
     double c = eta * (2.0 - 3.0 * eta), S, e = 0;
@@ -185,7 +192,7 @@ double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta) {
         S += pk * exp(T * log1p(-c * pk));
         P += pk;
     }
-    return assemble(z, 1.0 - P, S, eta);
+    return 0.5 * z->sigma2 + assemble(z, 1.0 - P, S, eta);
 }
 
 /* Devroye's rejection sampler for P(k) proportional to k^-s, s > 1
