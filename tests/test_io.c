@@ -593,7 +593,7 @@ static void test_plot_edges(const char *root) {
         p.logy = cases[k].logy;
         p.nlines = (size_t)cases[k].nlines;
         for (int i = 0; i < cases[k].nlines; i++) {
-            static char labels[12][16];
+            static char labels[12][24];
             snprintf(labels[i], sizeof labels[i], "line %d", i);
             p.line[i] = (gd_plot_line){cases[k].series, "x", i ? "c" : cases[k].y,
                                        cases[k].yerr, labels[i], cases[k].points};

@@ -28,6 +28,8 @@ static const gd_param_spec params[] = {
      "candidate closed form of the expected loss in eta and T, to check"},
     {"g", GD_PARAM_STRING, "", 0, 0, 0,
      "candidate g(T) with |inf_eta L - g(T)| = O(log(T)^2/T^2), to check"},
+    {"candidate-source", GD_PARAM_STRING, "user (--formula, --g)", 0, 0, 0,
+     "where the --formula and --g candidates come from, shown as their claims' source"},
     {NULL, 0, NULL, 0, 0, 0, NULL}};
 
 typedef struct ctx1d {
@@ -103,6 +105,13 @@ static gd_status check_g(gd_ctx *ctx, gd_result *r, const gd_lin1d *m,
         "log-log slope over T = 1e5..1e8 is %.3f (bounded: slope < 0.25; "
         "unbounded: slope > 0.5; between: inconclusive)",
         eta_max, slope);
+}
+
+/* Prefixes the message in ctx with the parameter it concerns. */
+static gd_status prefix_error(gd_ctx *ctx, gd_status st, const char *param) {
+    char msg[sizeof ctx->err];
+    snprintf(msg, sizeof msg, "%s", ctx->err);
+    return gd_error(ctx, st, "%s: %s", param, msg);
 }
 
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
@@ -215,19 +224,19 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     }
     const char *formula = gd_params_str(p, "formula");
     if (*formula) {
-        st = gd_exp_claim_formula(ctx, r, "user-formula", "--formula",
+        st = gd_exp_claim_formula(ctx, r, "user-formula", gd_params_str(p, "candidate-source"),
                                   "the given closed form equals the expected test loss",
                                   formula, q_loss, &c, etas, ne, Ts, nT, 1e-8);
-        if (st != GD_OK) return gd_error(ctx, st, "--formula: %s", ctx->err);
+        if (st != GD_OK) return prefix_error(ctx, st, "--formula");
     }
     const char *g = gd_params_str(p, "g");
     if (*g) {
         static const char *const gcols[] = {"T", "eta_opt", "loss_opt", "g", "ratio"};
         gd_series *gs = gd_result_series_new(r, "g_check", 5, gcols);
         if (!gs) return gd_error(ctx, GD_ENOMEM, "out of memory");
-        st = check_g(ctx, r, &m, eta_max, "user-g", "--g",
+        st = check_g(ctx, r, &m, eta_max, "user-g", gd_params_str(p, "candidate-source"),
                      "the given g(T) is inf_eta L within O(log(T)^2/T^2)", g, gs);
-        if (st != GD_OK) return gd_error(ctx, st, "--g: %s", ctx->err);
+        if (st != GD_OK) return prefix_error(ctx, st, "--g");
     }
 
     gd_plot pl = {.name = "curve", .title = "Online SGD, 1-D model: expected test loss",
@@ -259,5 +268,6 @@ const gd_experiment gd_exp_sgd_1d = {
     (const char *const[]){"steps", "100", "replicas", "200000", "eta", "0.1",
                           "formula",
                           "5 - (9-14*eta)*(1-(1-2*eta+3*eta^2)^T)/(2-3*eta)",
-                          "g", "1/2 + (log(36*T) + 1)/(8*T)", NULL},
+                          "g", "1/2 + (log(36*T) + 1)/(8*T)", "candidate-source",
+                          "gdlab's derivation (README, 'What gdlab found')", NULL},
     run};

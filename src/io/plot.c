@@ -53,6 +53,8 @@ static const unsigned char palette[NPALETTE][3] = {
 
 /* Marker for point series: U+25CF BLACK CIRCLE (DejaVu has it). */
 static const char marker[] = "\xe2\x97\x8f";
+#define MARKER_SCALE 0.55 /* marker size relative to the text */
+#define LINE_WIDTH 2.5    /* data lines; reference lines are 1.5 */
 
 /* One line's drawable points, already in axis coordinates (log10 taken on
  * log axes). A run of points is broken where a point was dropped (brk[i] =
@@ -265,8 +267,12 @@ static PLINT legend_corner(const plot_data *d, size_t nentries) {
 /* Draws the runs of a line (split at gaps); an isolated point of a line
  * gets a marker so that it is not invisible. */
 static void draw_runs(const line_pts *lp, int points) {
+    PLFLT def, ht;
+    plgchr(&def, &ht);
+    plschr(0.0, MARKER_SCALE * ht / def);
     if (points) {
         if (lp->n) plstring((PLINT)lp->n, lp->x, lp->y, marker);
+        plschr(0.0, ht / def);
         return;
     }
     size_t a = 0;
@@ -277,6 +283,7 @@ static void draw_runs(const line_pts *lp, int points) {
         else plstring(1, lp->x + a, lp->y + a, marker);
         a = b;
     }
+    plschr(0.0, ht / def);
 }
 
 static void draw_errbars(const line_pts *lp, double ymin) {
@@ -325,12 +332,13 @@ static int legend_build(legend *lg, const gd_plot *p) {
         lg->opt[i] = p->line[k].points ? PL_LEGEND_SYMBOL : PL_LEGEND_LINE;
         lg->color[i] = line_color(k);
         lg->style[i] = line_style(k);
-        lg->width[i] = 2.0;
-        lg->sscale[i] = 1.0;
+        lg->width[i] = LINE_WIDTH;
+        lg->sscale[i] = MARKER_SCALE;
         lg->snum[i] = 1;
         lg->sym[i] = marker;
     }
     for (size_t h = 0; h < p->nhlines; h++) {
+        if (isnan(axis_coord(p->hline[h], p->logy))) continue; /* not drawn */
         char num[64];
         const char *t = p->hlabel[h];
         if (!t) {
@@ -344,11 +352,40 @@ static int legend_build(legend *lg, const gd_plot *p) {
         lg->color[i] = COL_REF;
         lg->style[i] = ref_style(h);
         lg->width[i] = 1.5;
-        lg->sscale[i] = 1.0;
+        lg->sscale[i] = MARKER_SCALE;
         lg->snum[i] = 1;
         lg->sym[i] = marker;
     }
     return 1;
+}
+
+/* How one axis is drawn. PLplot labels a log axis ("l") at every decade,
+ * which is unreadable over many decades, so beyond MAX_DECADES the axis is
+ * drawn as a linear axis in log10 units, ticks every `tick` decades and
+ * custom labels 10^k (log_label). */
+#define MAX_DECADES 12
+typedef struct axis_style {
+    const char *opt; /* "", "l" or "o" */
+    PLFLT tick;      /* 0: PLplot's choice */
+} axis_style;
+
+static axis_style axis_style_for(double lo, double hi, int log) {
+    axis_style a = {log ? "l" : "", 0.0};
+    if (log && hi - lo > MAX_DECADES) {
+        /* A 1-2-5 step giving about six labelled decades. */
+        double s = (hi - lo) / 6, mag = pow(10.0, floor(log10(s))), f = s / mag;
+        double step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+        a.opt = "o";
+        a.tick = step < 1 ? 1 : round(step);
+    }
+    return a;
+}
+
+static void log_label(PLINT axis, PLFLT value, char *label, PLINT length,
+                      PLPointer data) {
+    (void)axis;
+    (void)data;
+    snprintf(label, (size_t)length, "10#u%.0f#d", value);
 }
 
 /* Draws the picture on the current stream, which plinit has opened. */
@@ -358,27 +395,34 @@ static void draw(const plot_data *d, const char *title, const char *xlabel,
     pladv(0);
     plschr(0.0, 1.15);
     plssym(0.0, 1.1);
-    plvpor(0.10, 0.96, 0.11, 0.92);
+    plvpor(0.13, 0.965, 0.125, 0.915);
     plwind(d->xmin, d->xmax, d->ymin, d->ymax);
+
+    axis_style ax = axis_style_for(d->xmin, d->xmax, p->logx);
+    axis_style ay = axis_style_for(d->ymin, d->ymax, p->logy);
+    plslabelfunc(log_label, NULL);
+    /* At most 5 digits in a numeric label, beyond that a common factor. */
+    plsxax(5, 0);
+    plsyax(5, 0);
 
     /* Grid first, in light grey, so that data and axes draw over it. */
     char xopt[16], yopt[16];
     plcol0(COL_GRID);
     plwidth(1.0);
     pllsty(1);
-    snprintf(xopt, sizeof xopt, "g%s", p->logx ? "l" : "");
-    snprintf(yopt, sizeof yopt, "g%s", p->logy ? "l" : "");
-    plbox(xopt, 0.0, 0, yopt, 0.0, 0);
+    snprintf(xopt, sizeof xopt, "g%s", ax.opt);
+    snprintf(yopt, sizeof yopt, "g%s", ay.opt);
+    plbox(xopt, ax.tick, 0, yopt, ay.tick, 0);
 
     for (size_t k = 0; k < p->nlines; k++) {
         const line_pts *lp = &d->line[k];
         plcol0(line_color(k));
         pllsty(line_style(k));
-        plwidth(2.0);
+        plwidth(LINE_WIDTH);
         if (lp->elo) {
             plwidth(1.2);
             draw_errbars(lp, d->ymin);
-            plwidth(2.0);
+            plwidth(LINE_WIDTH);
         }
         draw_runs(lp, p->line[k].points);
     }
@@ -395,10 +439,11 @@ static void draw(const plot_data *d, const char *title, const char *xlabel,
     plwidth(1.0);
 
     plcol0(COL_FG);
-    snprintf(xopt, sizeof xopt, "bcnst%s", p->logx ? "l" : "");
-    snprintf(yopt, sizeof yopt, "bcnstv%s", p->logy ? "l" : "");
-    plbox(xopt, 0.0, 0, yopt, 0.0, 0);
-    pllab(xlabel, ylabel, "");
+    snprintf(xopt, sizeof xopt, "bcnst%s", ax.opt);
+    snprintf(yopt, sizeof yopt, "bcnstv%s", ay.opt);
+    plbox(xopt, ax.tick, 0, yopt, ay.tick, 0);
+    plmtex("b", 3.0, 0.5, 0.5, xlabel);
+    plmtex("l", 5.6, 0.5, 0.5, ylabel);
     plschr(0.0, 1.35);
     plmtex("t", 1.2, 0.5, 0.5, title);
     plschr(0.0, 1.15);
@@ -415,7 +460,7 @@ static void draw(const plot_data *d, const char *title, const char *xlabel,
                  legend_corner(d, (size_t)lg->n) | PL_POSITION_INSIDE
                      | PL_POSITION_VIEWPORT,
                  0.02, 0.03, 0.07, COL_BG, COL_GRID, 1, 0, 0, lg->n, lg->opt,
-                 1.0, 0.9, 2.0, 0.0, tcol, (const char *const *)lg->text,
+                 0.6, 0.9, 2.0, 0.0, tcol, (const char *const *)lg->text,
                  NULL, NULL, NULL, NULL, lg->color, lg->style, lg->width,
                  lg->color, lg->sscale, lg->snum, lg->sym);
     }

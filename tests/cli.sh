@@ -1,0 +1,75 @@
+#!/bin/sh
+# End-to-end tests of the gdlab command line: help, bad input (exit 2, a
+# message naming the problem, nothing written to --out), --json, --strict,
+# divergence as a result, determinism across thread counts, atomic outputs.
+# Usage: cli.sh path/to/gdlab
+G=${1:?usage: cli.sh path/to/gdlab}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stdout+stderr.
+expect() {
+  code=$1 needle=$2; shift 3
+  "$G" "$@" >"$T/out" 2>&1; rc=$?
+  if [ "$rc" -eq "$code" ] && grep -qF -- "$needle" "$T/out"; then ok "gdlab $* -> $rc, says '$needle'"
+  else bad "gdlab $* -> $rc (want $code), output: $(head -c 300 "$T/out")"; fi
+}
+
+expect 0 "usage: gdlab" -- --help
+expect 2 "usage: gdlab" -- 
+expect 0 "sgd-zipf-exponents" -- list
+expect 0 "--replicas" -- run sgd-1d --help
+expect 0 "--width" -- help sgd-zipf
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+expect 2 "unknown experiment 'nope'" -- run nope
+expect 2 "--eta: expected a number in (0, 2] or 'opt', got 'abc'" -- run sgd-1d --eta abc --out "$T/x"
+expect 2 "--eta: expected" -- run sgd-1d --eta 0 --out "$T/x"
+expect 2 "--steps: expected a whole number" -- run sgd-1d --steps -5 --out "$T/x"
+expect 2 "not a whole number" -- run sgd-1d --steps 2.5 --out "$T/x"
+expect 2 "unknown parameter --bogus" -- run sgd-1d --bogus 1 --out "$T/x"
+expect 2 "--eta: missing value" -- run sgd-1d --eta
+expect 2 "--threads: expected a whole number" -- run sgd-1d --threads 0
+expect 2 "--seed: expected a whole number" -- run sgd-1d --seed -1
+expect 2 "--width: expected a whole number" -- run sgd-zipf --width -3 --out "$T/x"
+expect 2 "--b: expected a number in [1, 100]" -- run sgd-zipf --b 0.5 --out "$T/x"
+expect 2 "column" -- run sgd-1d --replicas 0 --formula "2*(eta+" --out "$T/x"
+expect 2 "unknown variable" -- run sgd-1d --replicas 0 --g "log(z)" --out "$T/x"
+expect 2 "p + 2q > 1" -- run sgd-diag --p 0.5 --q 0 --out "$T/x"
+expect 2 "unexpected argument 'extra'" -- run sgd-1d extra
+if [ -e "$T/x" ]; then bad "a failed run left $T/x behind"; else ok "failed runs wrote nothing to --out"; fi
+
+# A run writes a whole output directory; summary.json is valid JSON.
+expect 0 "claims:" -- run sgd-1d --replicas 2000 --out "$T/a" --threads 1
+for f in summary.json curve.csv curve.png curve.svg optimum.csv; do
+  if [ -s "$T/a/$f" ]; then ok "wrote $f"; else bad "missing $f"; fi
+done
+if ls "$T/a" | grep -q '\.tmp\.'; then bad "temporary files left"; else ok "no temporary files left"; fi
+if command -v python3 >/dev/null; then
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["experiment"]=="sgd-1d" and d["status"]=="ok" and d["scalars"]["loss_exact"]["se"] is None' "$T/a/summary.json"
+  then ok "summary.json parses and follows the contract"; else bad "summary.json contract"; fi
+  if "$G" run sgd-1d --replicas 100 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["scalars"]["loss_mc"]["se"] > 0'
+  then ok "--json prints the summary object"; else bad "--json output"; fi
+fi
+
+# Same numbers for 1 and 2 threads.
+"$G" run sgd-1d --replicas 5000 --out "$T/b" --threads 2 >/dev/null 2>&1
+"$G" run sgd-1d --replicas 5000 --out "$T/c" --threads 1 >/dev/null 2>&1
+if cmp -s "$T/b/curve.csv" "$T/c/curve.csv"; then ok "sgd-1d identical for --threads 1 and 2"; else bad "sgd-1d differs across thread counts"; fi
+"$G" run sgd-diag --replicas 64 --steps 200 --out "$T/d" --threads 2 >/dev/null 2>&1
+"$G" run sgd-diag --replicas 64 --steps 200 --out "$T/e" --threads 1 >/dev/null 2>&1
+if cmp -s "$T/d/risk.csv" "$T/e/risk.csv"; then ok "sgd-diag identical for --threads 1 and 2"; else bad "sgd-diag differs across thread counts"; fi
+"$G" run sgd-1d --replicas 5000 --seed 2 --out "$T/f" >/dev/null 2>&1
+if cmp -s "$T/b/curve.csv" "$T/f/curve.csv"; then bad "--seed has no effect"; else ok "--seed changes the Monte Carlo"; fi
+
+# --strict: the seed claims of sgd-1d are refuted, so exit 1.
+expect 1 "refuted" -- run sgd-1d --replicas 0 --strict --out "$T/g"
+# Divergence is a result, with the step.
+expect 0 "diverged" -- run sgd-diag --eta 5 --out "$T/h"
+if grep -Eq '"status":[[:space:]]*"diverged"' "$T/h/summary.json" && grep -q 'at step' "$T/h/summary.json"
+then ok "divergence recorded in summary.json with its step"; else bad "divergence not recorded"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
