@@ -29,9 +29,12 @@ static void put_cell(gd_io_buf *b, const char *s) {
     gd_io_buf_puts(b, " |");
 }
 
-/* Running text: line breaks become spaces so a list item stays one item. */
+/* Running text: line breaks become spaces so a list item stays one item;
+ * an empty text is shown as a dash. */
 static void put_text(gd_io_buf *b, const char *s) {
-    for (s = nz(s); *s; s++) gd_io_buf_putc(b, (*s == '\n' || *s == '\r') ? ' ' : *s);
+    s = nz(s);
+    if (!*s) gd_io_buf_puts(b, "\xe2\x80\x94");
+    for (; *s; s++) gd_io_buf_putc(b, (*s == '\n' || *s == '\r') ? ' ' : *s);
 }
 
 static void put_number_cell(gd_io_buf *b, double v) {
