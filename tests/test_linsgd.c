@@ -267,7 +267,43 @@ static void test_minimize(void) {
     gdt_check(x == 0.25 && f == 4.0, "decreasing function: infimum at the upper end");
 }
 
+typedef struct lctx { gd_lin1d m; double T; } lctx;
+static double l1d(double eta, void *d) {
+    const lctx *c = d;
+    return gd_lin1d_loss(&c->m, eta, c->T);
+}
+
+/* The optimal learning rate of the 1-D model for small T against a dense
+ * grid of 200000 points over (0, 1/3]; also reports whether the landscape
+ * in eta has more than one local minimum (the reason for bracketing). */
+static void test_1d_optimum(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    int worst_ok = 1, multimodal = 0;
+    double worst = 0;
+    for (int T = 1; T <= 40; T++) {
+        lctx c = {{3, 1}, T};
+        double x, f, gmin = INFINITY, prev = INFINITY, prev2 = INFINITY;
+        int nmin = 0;
+        gd_minimize_1d(&ctx, l1d, &c, 1e-3 / T, 1.0 / 3, 40 + 8 * (size_t)log10(T * 333.3), &x, &f);
+        for (int i = 1; i <= 200000; i++) {
+            double L = l1d(i * (1.0 / 3) / 200000, &c);
+            if (prev < prev2 && prev < L) nmin++;
+            gmin = fmin(gmin, L);
+            prev2 = prev, prev = L;
+        }
+        if (prev < prev2) nmin++; /* minimum at the end point 1/3 */
+        multimodal |= nmin > 1;
+        worst = fmax(worst, f - gmin);
+        worst_ok &= f <= gmin + 1e-12;
+    }
+    gdt_check(worst_ok, "1-D optimum for T = 1..40 never above a 200000-point grid (worst %.3g)", worst);
+    printf("note: the 1-D loss in eta has %s <= 40\n",
+           multimodal ? "more than one local minimum for some T" : "a single local minimum for every T");
+}
+
 int main(void) {
+    test_1d_optimum();
     test_1d_exact();
     test_1d_mc();
     test_zipf();

@@ -181,7 +181,10 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     snprintf(dflt, sizeof dflt, "gdlab-out/%s", e->name);
     const char *dir = o->out ? o->out : (o->json ? NULL : dflt);
     gd_result *r = NULL;
+    int tty = isatty(2);
+    if (tty) fprintf(stderr, "gdlab: running %s ...", e->name), fflush(stderr);
     rc = run_one(e, &p, &o->ctx, dir, &r);
+    if (tty) fprintf(stderr, "\r\033[K"), fflush(stderr); /* clear the line */
     gd_params_free(&p);
     if (rc) return rc;
     if (o->json) {
