@@ -18,8 +18,8 @@
 static const char SRC001[] = "seeds/001_a01cf7e963ea5857.txt (problem 6 part 3)";
 
 static const gd_param_spec params[] = {
-    {"a", GD_PARAM_REAL, "1", 0, 100, GD_PARAM_OPEN_MIN, "Zipf exponent of the main plot"},
-    {"b", GD_PARAM_REAL, "2", 1, 100, 0, "feature exponent of the main plot"},
+    {"a", GD_PARAM_REAL, "2", 0, 100, GD_PARAM_OPEN_MIN, "Zipf exponent of the main plot"},
+    {"b", GD_PARAM_REAL, "3", 1, 100, 0, "feature exponent of the main plot"},
     {"n-min", GD_PARAM_REAL, "1e4", 1, 1e15, 0, "smallest width N of the alpha scan"},
     {"n-max", GD_PARAM_REAL, "1e12", 10, 1e15, 0, "largest width N of the alpha scan"},
     {"t-min", GD_PARAM_REAL, "1e4", 1, 1e15, 0, "smallest T of the beta scan"},
