@@ -153,8 +153,22 @@ static void test_zipf(void) {
                  cs[i].a, cs[i].b, cs[i].N, cs[i].T, cs[i].eta);
         gdt_close(fast, slow, 1e-10, 0, what);
         gdt_check(err <= 1e-10 * slow, "  its error estimate %.3g <= 1e-10 x loss", err);
+        gdt_check(fabs(fast - slow) <= err + 4e-15 * slow,
+                  "  actual error %.3g within the estimate %.3g + rounding 4e-15 x loss",
+                  fabs(fast - slow), err);
         gd_zipf_free(z);
     }
+    /* Limits: N = inf is the limit of large N, T = inf of large T. */
+    z = gd_zipf_new(&ctx, 1.5, 1, 3, 1);
+    double Einf = gd_zipf_excess(z, INFINITY, 1e6, 0.01, NULL);
+    double E6 = gd_zipf_excess(z, 1e6, 1e6, 0.01, NULL);
+    double tail6 = gsl_sf_hzeta(2.5, 1e6 + 1) / gsl_sf_zeta(2.5);
+    gdt_check(E6 > Einf && E6 - Einf <= 4.5 * tail6,
+              "width 1e6 is above width inf by %.3g, at most theta^2/2 x tail = %.3g",
+              E6 - Einf, 4.5 * tail6);
+    gdt_close(gd_zipf_loss(z, 1000, 1e15, 0.01, NULL), gd_zipf_loss(z, 1000, INFINITY, 0.01, NULL),
+              1e-14, 0, "T = 1e15 equals T = inf when every learned rank has T c p_k >> 1");
+    gd_zipf_free(z);
     /* Monte Carlo of the real algorithm. */
     z = gd_zipf_new(&ctx, 0.8, 1.0, 3, 1);
     ctx.seed = 7;

@@ -82,7 +82,7 @@ static gd_status check_g(gd_ctx *ctx, gd_result *r, const gd_lin1d *m,
         lt[i] = log(T);
         lr[i] = log(fmax(ratio[i], 1e-300));
         if (ser) {
-            double row[] = {T, eta, L, g, ratio[i]};
+            double row[] = {T, eta, L, g, ratio[i], g - 0.5 * m->sigma2};
             if ((st = gd_series_append(ser, row)) != GD_OK) break;
         }
     }
@@ -231,8 +231,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     }
     const char *g = gd_params_str(p, "g");
     if (*g) {
-        static const char *const gcols[] = {"T", "eta_opt", "loss_opt", "g", "ratio"};
-        gd_series *gs = gd_result_series_new(r, "g_check", 5, gcols);
+        static const char *const gcols[] = {"T", "eta_opt", "loss_opt", "g", "ratio", "g_excess"};
+        gd_series *gs = gd_result_series_new(r, "g_check", 6, gcols);
         if (!gs) return gd_error(ctx, GD_ENOMEM, "out of memory");
         st = check_g(ctx, r, &m, eta_max, "user-g", gd_params_str(p, "candidate-source"),
                      "the given g(T) is inf_eta L within O(log(T)^2/T^2)", g, gs);
@@ -251,12 +251,15 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     if ((st = gd_result_plot(r, &pl)) != GD_OK) return st;
     gd_plot po = {.name = "optimum",
                   .title = "Optimally tuned constant learning rate",
-                  .xlabel = "steps T", .ylabel = "inf_eta L - sigma^2/2",
+                  .xlabel = "steps T", .ylabel = "excess loss, learning rate",
                   .logx = 1, .logy = 1};
     po.line[po.nlines++] = (gd_plot_line){"optimum", "T", "excess_opt", NULL,
-                                          "exact infimum over eta", 0};
+                                          "inf_eta L - sigma^2/2 (exact)", 0};
     po.line[po.nlines++] = (gd_plot_line){"optimum", "T", "eta_opt", NULL,
                                           "optimal eta", 0};
+    if (*gd_params_str(p, "g"))
+        po.line[po.nlines++] = (gd_plot_line){"g_check", "T", "g_excess", NULL,
+                                              "candidate g(T) - sigma^2/2", 1};
     return gd_result_plot(r, &po);
 }
 

@@ -45,7 +45,15 @@ gd_zipf *gd_zipf_new(gd_ctx *ctx, double a, double b, double theta,
     }
     z->a = a, z->b = b, z->s = a + 1.0;
     z->theta = theta, z->sigma2 = sigma2;
-    z->Z = gsl_sf_zeta(z->s);
+    /* zeta(s) as the direct head plus the Hurwitz tail, so that the head
+     * masses and every tail mass (also from gsl_sf_hzeta) add up to one to
+     * rounding; gsl_sf_zeta and gsl_sf_hzeta alone disagree by ~1e-15. */
+    double head = 0, comp = 0;
+    for (int k = GD_ZIPF_DIRECT; k >= 1; k--) {
+        double y = pow((double)k, -z->s) - comp, t = head + y;
+        comp = (t - head) - y, head = t;
+    }
+    z->Z = head + gsl_sf_hzeta(z->s, GD_ZIPF_DIRECT + 1.0);
     z->p[0] = 0.0;
     for (int k = 1; k <= GD_ZIPF_DIRECT; k++) z->p[k] = pow((double)k, -z->s) / z->Z;
     return z;
@@ -185,12 +193,14 @@ double gd_zipf_excess(const gd_zipf *z, double N, double T, double eta,
 double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta) {
     double K = gd_zipf_rank_limit(z, N);
     GD_ASSERT(isfinite(K) && isfinite(T));
-    double c = eta * (2.0 - 3.0 * eta), S = 0, P = 0;
-    /* Sum from the smallest terms up for accuracy. */
+    double c = eta * (2.0 - 3.0 * eta), S = 0, P = 0, cS = 0, cP = 0;
+    /* Smallest terms first, with Kahan compensation. */
     for (double k = K; k >= 1; k -= 1) {
         double pk = pow(k, -z->s) / z->Z;
-        S += pk * exp(T * log1p(-c * pk));
-        P += pk;
+        double y = pk * exp(T * log1p(-c * pk)) - cS, t = S + y;
+        cS = (t - S) - y, S = t;
+        y = pk - cP, t = P + y;
+        cP = (t - P) - y, P = t;
     }
     return 0.5 * z->sigma2 + assemble(z, 1.0 - P, S, eta);
 }
