@@ -7,4 +7,9 @@
 #include "result.h"
 #include "experiment.h"
 #include "io.h"
+#include "linsgd.h"
+#include "data.h"
+#include "nn.h"
+#include "optim.h"
+#include "spectra.h"
 #endif

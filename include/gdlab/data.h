@@ -1,0 +1,77 @@
+/* gdlab data: data sets in memory, loaders (CSV, IDX), the named sets that
+ * ship in data/ (digits, breast_cancer) or come from Debian packages
+ * (fashion-mnist from dataset-fashion-mnist), standardisation, subsets.
+ *
+ * Errors name the file, the line (CSV) or the byte offset (IDX) and what
+ * was expected; malformed, truncated or empty input is GD_EINVAL, a file
+ * that cannot be read GD_EIO. Nothing crashes or hangs on bad input. */
+#ifndef GDLAB_DATA_H
+#define GDLAB_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+typedef struct gd_dataset {
+    char *name;      /* e.g. "digits", or the CSV path */
+    size_t n;        /* examples */
+    size_t d;        /* features */
+    size_t k;        /* classes; 0 for a regression target */
+    double *x;       /* (n, d) row-major features */
+    double *y;       /* (n) targets: the class index as a double (0..k-1)
+                        for classification, the value for regression */
+} gd_dataset;
+
+/* Loads a named data set or a CSV file:
+ *   "digits"        8x8 handwritten digits, 1797 x 64, 10 classes (data/)
+ *   "breast_cancer" Wisconsin diagnostic, 569 x 30, 2 classes (data/)
+ *   "fashion-mnist" the 60000 training images, 784 features scaled to
+ *                   [0, 1], 10 classes (Debian dataset-fashion-mnist, IDX)
+ *   anything else   a CSV path: a header line, numeric columns, the last
+ *                   column the target; the target is a class when every
+ *                   value is a whole number in [0, 1000) and `classify` is
+ *                   nonzero, else a regression value.
+ * Named sets are looked up in $GDLAB_DATA, then in the data/ directory of
+ * the source tree and of the install prefix. */
+gd_status gd_data_load(gd_ctx *ctx, const char *name, int classify,
+                       gd_dataset **out);
+
+/* CSV reader (the rules above). Gzip-compressed files (.gz) are read too. */
+gd_status gd_data_load_csv(gd_ctx *ctx, const char *path, int classify,
+                           gd_dataset **out);
+
+/* IDX reader (the MNIST format, optionally .gz): an images file of type
+ * unsigned byte with dimensions (n, rows, cols) scaled to [0, 1], and a
+ * labels file (n). Checks magic numbers, sizes against the file length,
+ * and that n agrees. */
+gd_status gd_data_load_idx(gd_ctx *ctx, const char *images, const char *labels,
+                           gd_dataset **out);
+
+/* Standardises every feature to mean 0 and variance 1 (constant features
+ * become 0). */
+void gd_data_standardize(gd_dataset *ds);
+
+/* The first n examples (balanced = 0) or n examples taken class by class in
+ * turn, in order of appearance (balanced = 1, classification only). */
+gd_status gd_data_subset(gd_ctx *ctx, const gd_dataset *ds, size_t n,
+                         int balanced, gd_dataset **out);
+
+/* Targets for a network with n_out outputs: one-hot rows (n, k) for
+ * classification, the value (n, 1) for regression. out (n, n_out). */
+void gd_data_targets(const gd_dataset *ds, double *out);
+
+/* Frees ds; NULL does nothing. */
+void gd_data_free(gd_dataset *ds);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif
