@@ -38,7 +38,7 @@ const char *gd_status_name(gd_status s);
 /* A run context: what an experiment needs from the outside world.
  * It owns the last error message (never a global). */
 typedef struct gd_ctx {
-    uint64_t seed;   /* master seed of every random stream; default 20241123 */
+    uint64_t seed;   /* master seed of every random stream; default 1 */
     int threads;     /* OpenMP threads, >= 1 */
     char err[1024];  /* last error message, "" when none */
 } gd_ctx;
