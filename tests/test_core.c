@@ -74,6 +74,18 @@ static void test_variates(void) {
     gdt_within_se(s4 / n, 3, sqrt(96.0 / n), 4, "normal E z^4");
 }
 
+static void test_normals_batch(void) {
+    gd_rng a, b;
+    gd_rng_stream_init(&a, 9, "batch", 1, 2);
+    gd_rng_stream_init(&b, 9, "batch", 1, 2);
+    double z[1001];
+    int same = 1;
+    gd_rng_normals(&a, z, 1001);
+    for (int i = 0; i < 1001; i++) same &= z[i] == gd_rng_normal(&b);
+    gdt_check(same && gd_rng_u64(&a) == gd_rng_u64(&b),
+              "gd_rng_normals gives the numbers of successive gd_rng_normal calls");
+}
+
 static const gd_param_spec spec[] = {
     {"eta", GD_PARAM_REAL, "0.1", 0, 1, GD_PARAM_OPEN_MIN | GD_PARAM_OPT, "lr"},
     {"steps", GD_PARAM_INT, "10", 0, 1e12, GD_PARAM_INF, "T"},
@@ -128,6 +140,7 @@ int main(void) {
     test_philox_kat();
     test_streams();
     test_variates();
+    test_normals_batch();
     test_params();
     test_alloc();
     return gdt_summary();

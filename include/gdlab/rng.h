@@ -7,6 +7,7 @@
 #ifndef GDLAB_RNG_H
 #define GDLAB_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -39,6 +40,10 @@ uint32_t gd_rng_u32(gd_rng *r);
 double gd_rng_uniform(gd_rng *r);
 /* Standard normal variate (GSL's ziggurat driven by this stream). */
 double gd_rng_normal(gd_rng *r);
+
+/* n standard normal variates, the same numbers as n calls of
+ * gd_rng_normal (one call for a batch keeps the hot loop in one place). */
+void gd_rng_normals(gd_rng *r, double *out, size_t n);
 
 /* Raw Philox4x64-10 block function, for known-answer tests. */
 void gd_rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],

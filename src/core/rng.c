@@ -81,3 +81,8 @@ double gd_rng_normal(gd_rng *r) {
     gsl_rng view = {&view_type, r};
     return gsl_ran_gaussian_ziggurat(&view, 1.0);
 }
+
+void gd_rng_normals(gd_rng *r, double *out, size_t n) {
+    gsl_rng view = {&view_type, r};
+    for (size_t i = 0; i < n; i++) out[i] = gsl_ran_gaussian_ziggurat(&view, 1.0);
+}

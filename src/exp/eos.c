@@ -51,13 +51,13 @@ static const char SRC[] = "Cohen et al., ICLR 2021 (edge of stability; cited in 
     {"momentum", GD_PARAM_REAL, "0.9", 0, 0.999, 0, "beta of momentum and nesterov"},               \
     {"beta1", GD_PARAM_REAL, "0.9", 0, 0.999, 0, "Adam beta1"},                                     \
     {"beta2", GD_PARAM_REAL, "0.999", 0, 0.999999, 0, "Adam beta2"},                                \
-    {"steps", GD_PARAM_INT, "2000", 1, 1e7, 0, "full-batch steps"},                                 \
+    {"steps", GD_PARAM_INT, "1500", 1, 1e7, 0, "full-batch steps"},                                 \
     {"eig-every", GD_PARAM_INT, "20", 1, 1e6, 0, "sharpness every this many steps"},                \
     {"eig-tol", GD_PARAM_REAL, "1e-4", 1e-12, 0.1, 0, "relative Ritz residual for the sharpness"},  \
     {"loss-goal", GD_PARAM_REAL, "0", 0, 1e6, 0, "stop when the training loss is below this"},      \
     {"acc-goal", GD_PARAM_REAL, "1.01", 0, 1.01, 0, "stop when the training accuracy reaches this"},\
     {"flow-steps", GD_PARAM_INT, "0", 0, 1e6, 0,                                                    \
-     "follow gradient flow (RK4, step 0.25/sharpness) alongside the first eta for this many steps"},\
+     "follow gradient flow (RK4, step 0.5/sharpness) alongside the first eta for this many steps"},\
     {"band-after", GD_PARAM_INT, "200", 0, 1e7, 0,                                                  \
      "the band is measured from this many steps after the onset"},                                  \
     {NULL, 0, NULL, 0, 0, 0, NULL}}
@@ -86,13 +86,14 @@ static void hess_mv(void *data, const double *v, double *out) {
 typedef struct flow_sys {
     gd_mlp *m;
     const double *x, *y;
-    size_t n;
+    size_t n, P;
 } flow_sys;
 
 static int flow_rhs(double t, const double *w, double *dwdt, void *params) {
     (void)t;
     flow_sys *f = params;
     gd_mlp_loss_grad(f->m, w, f->x, f->y, f->n, dwdt, NULL);
+    for (size_t i = 0; i < f->P; i++) dwdt[i] = -dwdt[i];
     return GSL_SUCCESS;
 }
 
@@ -190,9 +191,9 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
     snprintf(fn, sizeof fn, "flow%s", sfx);
     static const char *const tc[] = {"step", "loss", "accuracy"};
     static const char *const sc[] = {"step", "sharpness", "lambda2", "residual", "hvps", "threshold"};
-    static const char *const fc[] = {"step", "loss_gd", "loss_flow", "distance"};
+    static const char *const fc[] = {"step", "loss_gd", "loss_flow", "distance", "sharpness_flow"};
     if (!gd_result_series_new(r, tn, 3, tc) || !gd_result_series_new(r, sn, 6, sc) ||
-        (flow_steps > 0 && !gd_result_series_new(r, fn, 4, fc)))
+        (flow_steps > 0 && !gd_result_series_new(r, fn, 5, fc)))
         return gd_error(ctx, GD_ENOMEM, "out of memory");
     gd_optim *opt = gd_optim_new(ctx, su->ot, P, &su->op);
     double *w = gd_malloc(P * sizeof *w), *g = gd_malloc(P * sizeof *g);
@@ -201,20 +202,22 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
     double *sh_vals = gd_malloc(((size_t)steps / (size_t)every + 2) * sizeof *sh_vals);
     double *losses = gd_malloc(((size_t)steps + 1) * sizeof *losses);
     long *sh_steps = gd_malloc(((size_t)steps / (size_t)every + 2) * sizeof *sh_steps);
-    double *wf = NULL, *ferr = NULL, *fk1 = NULL, *fk2 = NULL;
+    double *wf = NULL, *ferr = NULL, *fk1 = NULL, *fk2 = NULL, *vflow = NULL;
+    int have_vf = 0;
     gsl_odeiv2_step *fstep = NULL;
     gd_status st = GD_OK;
     if (!opt || !w || !g || !vtop || !tmp || (precond && !sq) || !sh_vals || !losses || !sh_steps) {
         st = gd_error(ctx, GD_ENOMEM, "out of memory for a network of %zu parameters", P);
         goto done;
     }
-    flow_sys fs = {su->m, su->ds->x, su->yt, n};
+    flow_sys fs = {su->m, su->ds->x, su->yt, n, P};
     gsl_odeiv2_system sys = {flow_rhs, NULL, P, &fs};
     if (flow_steps > 0) {
         wf = gd_malloc(P * sizeof *wf), ferr = gd_malloc(P * sizeof *ferr);
         fk1 = gd_malloc(P * sizeof *fk1), fk2 = gd_malloc(P * sizeof *fk2);
+        vflow = gd_malloc(2 * P * sizeof *vflow);
         fstep = gsl_odeiv2_step_alloc(gsl_odeiv2_step_rk4, P);
-        if (!wf || !ferr || !fk1 || !fk2 || !fstep) {
+        if (!wf || !ferr || !fk1 || !fk2 || !vflow || !fstep) {
             st = gd_error(ctx, GD_ENOMEM, "out of memory for the gradient flow");
             goto done;
         }
@@ -265,17 +268,27 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
             if (out->onset < 0 && lr.eval[0] >= out->thr) out->onset = t;
             if (out->onset < 0) out->sharp_pre = nsh ? fmax(out->sharp_pre, lr.eval[0]) : lr.eval[0];
             sh_vals[nsh] = lr.eval[0] / out->thr, sh_steps[nsh++] = t;
-            if (t < flow_steps) flow_sharp = lr.eval[0];
+            if (t < flow_steps) {
+                /* The flow's own sharpness sets its RK4 step: along the flow
+                 * it keeps rising past the threshold where GD's stops. */
+                hess_op fop = hop;
+                fop.w = wf, fop.s = NULL;
+                gd_lanczos_result fr;
+                if ((st = gd_lanczos_top(ctx, P, hess_mv, &fop, &lp, have_vf ? vflow : NULL, vflow, &fr)) != GD_OK)
+                    goto done;
+                have_vf = 1;
+                flow_sharp = fr.eval[0];
+            }
         }
         if (flow_steps > 0 && t <= flow_steps) {
             /* Compare GD at step t with the flow at time t eta, then advance
              * the flow to (t + 1) eta in RK4 steps of at most 0.25/sharpness. */
             double Lf = gd_mlp_loss_grad(su->m, wf, su->ds->x, su->yt, n, fk1, NULL), d2 = 0;
             for (size_t i = 0; i < P; i++) d2 += (w[i] - wf[i]) * (w[i] - wf[i]);
-            double frow[4] = {(double)t, L, Lf, sqrt(d2)};
+            double frow[5] = {(double)t, L, Lf, sqrt(d2), t % every == 0 ? flow_sharp : GD_NAN};
             gd_series_append(gd_result_series_find(r, fn), frow);
             if (t < flow_steps) {
-                double hmax = isfinite(flow_sharp) && flow_sharp > 0 ? 0.25 / flow_sharp : eta / 4;
+                double hmax = isfinite(flow_sharp) && flow_sharp > 0 ? 0.5 / flow_sharp : eta / 4;
                 long sub = (long)ceil(eta / hmax);
                 double h = eta / (double)sub, tt = (double)t * eta;
                 for (long j = 0; j < sub; j++, tt += h) {
@@ -322,7 +335,7 @@ done:
     gd_optim_free(opt);
     gd_free(w), gd_free(g), gd_free(vtop), gd_free(tmp), gd_free(sq);
     gd_free(sh_vals), gd_free(losses), gd_free(sh_steps);
-    gd_free(wf), gd_free(ferr), gd_free(fk1), gd_free(fk2);
+    gd_free(wf), gd_free(ferr), gd_free(fk1), gd_free(fk2), gd_free(vflow);
     if (fstep) gsl_odeiv2_step_free(fstep);
     return st;
 }
@@ -446,15 +459,19 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
         const eos_run *u = &run[i];
         double top = u->onset >= 0 ? u->thr : u->sharp_pre;
         double rise = top / u->sharp0;
+        int trained = u->loss_end < 0.5 * u->loss0;
         if (!(u->sharp0 < u->thr)) v[i] = GD_VERDICT_INCONCLUSIVE;
-        else v[i] = rise >= 1.1 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
+        else if (rise >= 1.1) v[i] = GD_VERDICT_CONFIRMED;
+        else v[i] = trained ? GD_VERDICT_REFUTED : GD_VERDICT_INCONCLUSIVE;
         addf(meas, sizeof meas, "%seta %g: x%.2f", i ? ", " : "", u->eta, rise);
-        addf(ev, sizeof ev, "eta %g: %s %.4g at step 0, threshold %s = %.4g, %s; ", u->eta, what,
-             u->sharp0, thr_txt, u->thr,
+        addf(ev, sizeof ev, "eta %g: %s %.4g at step 0, threshold %s = %.4g, %s, loss %.4g -> %.4g; ",
+             u->eta, what, u->sharp0, thr_txt, u->thr,
              !(u->sharp0 < u->thr) ? "already above the threshold at the start"
-             : u->onset >= 0 ? "reached the threshold" : "never reached the threshold");
+             : u->onset >= 0 ? "reached the threshold" : "never reached the threshold",
+             u->loss0, u->loss_end);
     }
-    addf(ev, sizeof ev, "confirmed when the %s rises by at least 10%% while below the threshold", what);
+    addf(ev, sizeof ev, "confirmed when the %s rises by at least 10%% while below the threshold; refuted "
+         "when it does not although the loss fell below half its initial value; else inconclusive", what);
     snprintf(id, sizeof id, "eos-sharpening%s%s", *sfx ? "-" : "", sfx);
     gd_result_claim(r, id, SRC, combine(v, ne),
                     "progressive sharpening: under full-batch training the sharpness rises while it is "
@@ -595,7 +612,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
 
 /* Three registered forms: plain GD (the default), heavy-ball momentum and
  * Adam, sharing the schema and differing in defaults. */
-static const gd_param_spec params_gd[] = EOS_PARAMS("gd", "0.02,0.04");
+static const gd_param_spec params_gd[] = EOS_PARAMS("gd", "0.2,0.3");
 static const gd_param_spec params_mom[] = EOS_PARAMS("momentum", "0.004");
 static const gd_param_spec params_adam[] = EOS_PARAMS("adam", "0.001");
 

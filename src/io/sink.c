@@ -71,9 +71,10 @@ static void wrap(FILE *f, const char *text, size_t col, size_t indent) {
     fputc('\n', f);
 }
 
-/* "1.2345 ± 0.0012", "1.2345", "nan" or "inf". */
+/* "1.2345 ± 0.0012", "1.2345", "inf", or "null" for NaN (as in JSON). */
 static void put_value(FILE *f, double v, double se) {
-    fprintf(f, "%.6g", v);
+    if (isnan(v)) fputs("null", f);
+    else fprintf(f, "%.6g", v);
     if (isfinite(se)) fprintf(f, " \xc2\xb1 %.2g", se);
 }
 

@@ -67,6 +67,10 @@ double gd_lin1d_loss_iterate(const gd_lin1d *m, double eta, long T) {
 /* Replicas are grouped in chunks of this size; each chunk's sums are kept
  * apart and added in chunk order at the end (thread-count independent). */
 #define MC_CHUNK 4096
+/* Normals drawn per batch (even: x and eps of a step). */
+#define NORMAL_BUF 256
+/* Replicas stepped side by side. */
+#define GROUP 8
 
 gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
                       long R, uint64_t point, const long *check, size_t ncheck,
@@ -95,24 +99,44 @@ gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
     for (long c = 0; c < nchunk; c++) {
         double *a = acc + (size_t)c * ncheck * 4;
         long r1 = (c + 1) * MC_CHUNK < R ? (c + 1) * MC_CHUNK : R;
-        for (long rep = c * MC_CHUNK; rep < r1; rep++) {
-            gd_rng rng;
-            gd_rng_stream_init(&rng, seed, "sgd-1d", point, (uint64_t)rep);
-            double w = 0.0;
-            size_t k = 0;
+        /* GROUP replicas side by side: their w updates are independent
+         * chains, so the CPU overlaps them (one replica alone is bound by
+         * the latency of its own update). Each replica still draws from its
+         * own stream in the same order, and the sums take the replicas in
+         * the same order, so the result is bit for bit the sequential one. */
+        for (long g0 = c * MC_CHUNK; g0 < r1; g0 += GROUP) {
+            const int ng = r1 - g0 < GROUP ? (int)(r1 - g0) : GROUP;
+            gd_rng rng[GROUP];
+            double w[GROUP], z[GROUP][NORMAL_BUF];
+            for (int g = 0; g < ng; g++) {
+                gd_rng_stream_init(&rng[g], seed, "sgd-1d", point, (uint64_t)(g0 + g));
+                w[g] = 0.0;
+            }
+            size_t k = 0, zn = NORMAL_BUF;
             for (long t = 0; t <= T && k < ncheck; t++) {
                 if (t == check[k]) {
-                    double d = w - theta;
-                    double l = 0.5 * (d * d + m->sigma2) - ref_l[k];
-                    double dw = w - ref_w[k];
-                    a[4 * k] += l, a[4 * k + 1] += l * l;
-                    a[4 * k + 2] += dw, a[4 * k + 3] += dw * dw;
+                    for (int g = 0; g < ng; g++) {
+                        double d = w[g] - theta;
+                        double l = 0.5 * (d * d + m->sigma2) - ref_l[k];
+                        double dw = w[g] - ref_w[k];
+                        a[4 * k] += l, a[4 * k + 1] += l * l;
+                        a[4 * k + 2] += dw, a[4 * k + 3] += dw * dw;
+                    }
                     k++;
                 }
                 if (t == T) break;
-                double x = gd_rng_normal(&rng);
-                double y = theta * x + sd * gd_rng_normal(&rng);
-                w -= eta * (w * x - y) * x;
+                if (zn == NORMAL_BUF) {
+                    /* the next normals of each replica's stream, in order */
+                    long left = 2 * (T - t);
+                    size_t nz = left < NORMAL_BUF ? (size_t)left : NORMAL_BUF;
+                    for (int g = 0; g < ng; g++) gd_rng_normals(&rng[g], z[g], nz);
+                    zn = 0;
+                }
+                for (int g = 0; g < ng; g++) {
+                    double x = z[g][zn], y = theta * x + sd * z[g][zn + 1];
+                    w[g] -= eta * (w[g] * x - y) * x;
+                }
+                zn += 2;
             }
         }
     }
