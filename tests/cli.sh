@@ -71,5 +71,28 @@ expect 0 "diverged" -- run sgd-diag --eta 5 --out "$T/h"
 if grep -Eq '"status":[[:space:]]*"diverged"' "$T/h/summary.json" && grep -q 'at step' "$T/h/summary.json"
 then ok "divergence recorded in summary.json with its step"; else bad "divergence not recorded"; fi
 
+# The edge-of-stability experiment on a small network: outputs, contract
+# scalars, bad input, divergence as a result.
+E="--subset 300 --hidden 30 --steps 120 --eig-every 20"
+expect 0 "eos-band" -- run eos $E --eta 0.2 --out "$T/eos"
+for f in train.csv sharpness.csv loss.png sharpness.png summary.json; do
+  if [ -s "$T/eos/$f" ]; then ok "eos wrote $f"; else bad "eos missing $f"; fi
+done
+if head -1 "$T/eos/train.csv" | grep -q '^step,loss,accuracy' && head -1 "$T/eos/sharpness.csv" | grep -q '^step,sharpness,lambda2,residual,hvps'
+then ok "eos series have the contract columns"; else bad "eos series columns"; fi
+for k in onset_step band_p05 band_p95 band_mean; do
+  if grep -q "\"$k\"" "$T/eos/summary.json"; then ok "eos scalar $k"; else bad "eos scalar $k missing"; fi
+done
+expect 2 "no-such.csv" -- run eos $E --data no-such.csv --out "$T/y"
+expect 2 "--hidden: expected" -- run eos $E --hidden 10,x --out "$T/y"
+expect 2 "--activation: expected" -- run eos $E --activation sigmoidish --out "$T/y"
+expect 2 "--eta: expected" -- run eos $E --eta 0,0.1 --out "$T/y"
+expect 2 "--optimizer: expected" -- run eos $E --optimizer rmsprop --out "$T/y"
+printf 'a,b,label\n1,2,0\n3,x,1\n' > "$T/bad.csv"
+expect 2 "line 3" -- run eos $E --data "$T/bad.csv" --out "$T/y"
+if [ -e "$T/y" ]; then bad "a failed eos run left output"; else ok "failed eos runs wrote nothing"; fi
+expect 0 "diverged" -- run eos $E --eta 50 --out "$T/div"
+if grep -q 'at step' "$T/div/summary.json"; then ok "eos divergence recorded with its step"; else bad "eos divergence"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -19,6 +19,10 @@
 
 enum { EXIT_REFUTED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
+/* OpenBLAS's thread count (declared in its cblas.h, whose location varies):
+ * --threads sets it with OpenMP's, so one flag governs every thread. */
+void openblas_set_num_threads(int n);
+
 static const char USAGE[] =
     "usage: gdlab <command> [options]\n"
     "\n"
@@ -116,6 +120,7 @@ static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *
         }
         i += used;
     }
+    openblas_set_num_threads(o->ctx.threads);
     return 0;
 }
 
@@ -154,7 +159,8 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
     if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
         gd_result_free(r);
-        return st == GD_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+        /* Input the experiment could not read is bad input too. */
+        return st == GD_EINVAL || st == GD_EIO ? EXIT_USAGE : EXIT_RUNTIME;
     }
     if (dir && gd_io_write_result(ctx, r, dir) != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", ctx->err);
