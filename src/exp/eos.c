@@ -57,7 +57,7 @@ static const char SRC[] = "Cohen et al., ICLR 2021 (edge of stability; cited in 
     {"loss-goal", GD_PARAM_REAL, "0", 0, 1e6, 0, "stop when the training loss is below this"},      \
     {"acc-goal", GD_PARAM_REAL, "1.01", 0, 1.01, 0, "stop when the training accuracy reaches this"},\
     {"flow-steps", GD_PARAM_INT, "0", 0, 1e6, 0,                                                    \
-     "follow gradient flow (RK4, step 0.5/sharpness) alongside the first eta for this many steps"},\
+     "follow gradient flow (RK4, step 1/sharpness) alongside the first eta for this many steps"},\
     {"band-after", GD_PARAM_INT, "200", 0, 1e7, 0,                                                  \
      "the band is measured from this many steps after the onset"},                                  \
     {NULL, 0, NULL, 0, 0, 0, NULL}}
@@ -282,13 +282,14 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
         }
         if (flow_steps > 0 && t <= flow_steps) {
             /* Compare GD at step t with the flow at time t eta, then advance
-             * the flow to (t + 1) eta in RK4 steps of at most 0.25/sharpness. */
+             * the flow to (t + 1) eta in RK4 steps of at most 1/sharpness
+             * (RK4 is stable to 2.78/sharpness on a quadratic). */
             double Lf = gd_mlp_loss_grad(su->m, wf, su->ds->x, su->yt, n, fk1, NULL), d2 = 0;
             for (size_t i = 0; i < P; i++) d2 += (w[i] - wf[i]) * (w[i] - wf[i]);
             double frow[5] = {(double)t, L, Lf, sqrt(d2), t % every == 0 ? flow_sharp : GD_NAN};
             gd_series_append(gd_result_series_find(r, fn), frow);
             if (t < flow_steps) {
-                double hmax = isfinite(flow_sharp) && flow_sharp > 0 ? 0.5 / flow_sharp : eta / 4;
+                double hmax = isfinite(flow_sharp) && flow_sharp > 0 ? 1.0 / flow_sharp : eta / 4;
                 long sub = (long)ceil(eta / hmax);
                 double h = eta / (double)sub, tt = (double)t * eta;
                 for (long j = 0; j < sub; j++, tt += h) {
@@ -375,7 +376,7 @@ static gd_status setup(const gd_params *p, gd_ctx *ctx, eos_setup *su) {
     su->op.beta2 = gd_params_real(p, "beta2");
 
     gd_dataset *all = NULL;
-    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), mp.loss == GD_LOSS_CE || 1, &all);
+    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), 1, &all);
     if (st != GD_OK) return st;
     if (yes(gd_params_str(p, "standardize"))) gd_data_standardize(all);
     size_t sub = (size_t)gd_params_real(p, "subset");
