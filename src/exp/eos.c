@@ -482,9 +482,11 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     ev[0] = meas[0] = 0;
     for (int i = 0; i < ne; i++) {
         const eos_run *u = &run[i];
-        if (u->onset < 0 || u->nband < 3) v[i] = GD_VERDICT_INCONCLUSIVE;
+        if (u->onset < 0 || u->nband < 3 || u->diverged_at >= 0) v[i] = GD_VERDICT_INCONCLUSIVE;
         else v[i] = u->p05 >= BAND_LO && u->p95 <= BAND_HI ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
-        if (u->onset < 0)
+        if (u->diverged_at >= 0)
+            addf(meas, sizeof meas, "%seta %g: diverged at step %ld", i ? "; " : "", u->eta, u->diverged_at);
+        else if (u->onset < 0)
             addf(meas, sizeof meas, "%seta %g: no onset in %ld steps", i ? "; " : "", u->eta, u->steps_done);
         else
             addf(meas, sizeof meas, "%seta %g: onset step %ld, band [%.3f, %.3f], mean %.3f", i ? "; " : "",
@@ -504,9 +506,12 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     ev[0] = meas[0] = 0;
     for (int i = 0; i < ne; i++) {
         const eos_run *u = &run[i];
-        if (!isfinite(u->frac_up)) v[i] = GD_VERDICT_INCONCLUSIVE;
+        if (!isfinite(u->frac_up) || u->diverged_at >= 0) v[i] = GD_VERDICT_INCONCLUSIVE;
         else v[i] = u->frac_up > 0 && u->win_last < u->win_first ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
-        if (isfinite(u->frac_up))
+        if (u->diverged_at >= 0)
+            addf(meas, sizeof meas, "%seta %g: diverged at step %ld (left the edge of stability)",
+                 i ? "; " : "", u->eta, u->diverged_at);
+        else if (isfinite(u->frac_up))
             addf(meas, sizeof meas, "%seta %g: loss rose on %.1f%% of steps; mean loss %.4g -> %.4g", i ? "; " : "",
                  u->eta, 100 * u->frac_up, u->win_first, u->win_last);
         else
@@ -614,12 +619,12 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
 /* Three registered forms: plain GD (the default), heavy-ball momentum and
  * Adam, sharing the schema and differing in defaults. */
 static const gd_param_spec params_gd[] = EOS_PARAMS("gd", "0.2,0.3");
-static const gd_param_spec params_mom[] = EOS_PARAMS("momentum", "0.004");
-static const gd_param_spec params_adam[] = EOS_PARAMS("adam", "0.001");
+static const gd_param_spec params_mom[] = EOS_PARAMS("momentum", "0.3,0.4");
+static const gd_param_spec params_adam[] = EOS_PARAMS("adam", "0.001,0.002");
 
 const gd_experiment gd_exp_eos = {
     "eos", "edge of stability: full-batch GD on an MLP, sharpness against 2/eta", SRC, params_gd,
-    (const char *const[]){NULL}, run};
+    (const char *const[]){"flow-steps", "700", NULL}, run};
 const gd_experiment gd_exp_eos_momentum = {
     "eos-momentum", "edge of stability with heavy-ball momentum: sharpness against (2 + 2 beta)/eta",
     SRC, params_mom, (const char *const[]){NULL}, run};
