@@ -247,11 +247,11 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
         rc = EXIT_RUNTIME;
     }
     if (!rc) {
-        printf("%-20s %-16s %-12s %s\n", "experiment", "claim", "verdict", "source");
+        printf("%-20s %-24s %-12s %s\n", "experiment", "claim", "verdict", "source");
         for (size_t i = 0; i < nres; i++)
             for (size_t j = 0; j < res[i]->nclaims; j++) {
                 const gd_claim *c = &res[i]->claims[j];
-                printf("%-20s %-16s %-12s %s\n", res[i]->experiment, c->id,
+                printf("%-20s %-24s %-12s %s\n", res[i]->experiment, c->id,
                        gd_verdict_name(c->verdict), c->source);
             }
         printf("\n%zu experiments in %.1f s; report: %s/report.md\n", nres, gd_now() - t0, dir);

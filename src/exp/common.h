@@ -32,4 +32,14 @@ gd_status gd_exp_zipf_optimum(gd_ctx *ctx, const struct gd_zipf *z, double N,
                               double T, double eta_max, double *eta,
                               double *excess);
 
+/* Trains the scalar-output network net from w (P, updated in place) to
+ * interpolate (x (m, n_in), y (m)) by Levenberg-Marquardt in the Gram form
+ * (interp.c), until the loss (1/2m) sum (f - y)^2 <= tol or max_iter
+ * iterations or no step decreases the loss. *loss and *iters receive the
+ * final loss and the iterations used; reaching tol is the caller's test. */
+struct gd_mlp;
+gd_status gd_exp_interpolate(gd_ctx *ctx, struct gd_mlp *net, double *w, const double *x,
+                             const double *y, size_t m, double tol, size_t max_iter,
+                             double *loss, size_t *iters);
+
 #endif

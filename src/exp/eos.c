@@ -29,6 +29,7 @@
 #include <string.h>
 
 static const char SRC[] = "Cohen et al., ICLR 2021 (edge of stability; cited in seed 003)";
+static const char SRC_ADAM[] = "Cohen et al., 'Adaptive gradient methods at the edge of stability', 2022";
 
 #define MAX_ETAS 6
 
@@ -452,6 +453,7 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     else if (!strcmp(on, "nesterov")) snprintf(thr_txt, sizeof thr_txt, "(2 + 2 beta)/((1 + 2 beta) eta)");
     else snprintf(thr_txt, sizeof thr_txt, "(2 + 2 beta1)/((1 - beta1) eta)");
     const char *what = precond_name(on);
+    const char *SRCX = what[0] == 'p' ? SRC_ADAM : SRC;
     gd_verdict v[MAX_ETAS];
 
     /* 1. Progressive sharpening. */
@@ -474,7 +476,7 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     addf(ev, sizeof ev, "confirmed when the %s rises by at least 10%% while below the threshold; refuted "
          "when it does not although the loss fell below half its initial value; else inconclusive", what);
     snprintf(id, sizeof id, "eos-sharpening%s%s", *sfx ? "-" : "", sfx);
-    gd_result_claim(r, id, SRC, combine(v, ne),
+    gd_result_claim(r, id, SRCX, combine(v, ne),
                     "progressive sharpening: under full-batch training the sharpness rises while it is "
                     "below the stability threshold", "rise factor >= 1.1 before the threshold", meas, "%s", ev);
 
@@ -500,7 +502,7 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     snprintf(id, sizeof id, "eos-band%s%s", *sfx ? "-" : "", sfx);
     char stmt[256];
     snprintf(stmt, sizeof stmt, "the %s reaches %s and then stays in a band around it", what, thr_txt);
-    gd_result_claim(r, id, SRC, combine(v, ne), stmt, "band within [0.8, 1.2] x threshold", meas, "%s", ev);
+    gd_result_claim(r, id, SRCX, combine(v, ne), stmt, "band within [0.8, 1.2] x threshold", meas, "%s", ev);
 
     /* 3. The loss: non-monotone over short windows, decreasing over long. */
     ev[0] = meas[0] = 0;
@@ -520,7 +522,7 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
     addf(ev, sizeof ev, "after the onset: the share of steps whose loss rose (> 0: not monotone), and the mean "
          "loss over the first and the last fifth of the steps (last < first: decreasing over long windows)");
     snprintf(id, sizeof id, "eos-loss%s%s", *sfx ? "-" : "", sfx);
-    gd_result_claim(r, id, SRC, combine(v, ne),
+    gd_result_claim(r, id, SRCX, combine(v, ne),
                     "at the edge of stability the loss keeps decreasing over long windows but not monotonically",
                     "non-monotone, and decreasing between the first and last fifth", meas, "%s", ev);
 }
