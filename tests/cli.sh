@@ -74,8 +74,8 @@ then ok "divergence recorded in summary.json with its step"; else bad "divergenc
 # The edge-of-stability experiment on a small network: outputs, contract
 # scalars, bad input, divergence as a result.
 E="--subset 300 --hidden 30 --steps 120 --eig-every 20"
-expect 0 "eos-band" -- run eos $E --eta 0.2 --out "$T/eos"
-for f in train.csv sharpness.csv loss.png sharpness.png summary.json; do
+expect 0 "eos-band" -- run eos $E --eta 0.2 --density-probes 2 --out "$T/eos"
+for f in train.csv sharpness.csv loss.png sharpness.png density.csv density.png summary.json; do
   if [ -s "$T/eos/$f" ]; then ok "eos wrote $f"; else bad "eos missing $f"; fi
 done
 if head -1 "$T/eos/train.csv" | grep -q '^step,loss,accuracy' && head -1 "$T/eos/sharpness.csv" | grep -q '^step,sharpness,lambda2,residual,hvps'

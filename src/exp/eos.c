@@ -59,6 +59,8 @@ static const char SRC_ADAM[] = "Cohen et al., 'Adaptive gradient methods at the 
     {"acc-goal", GD_PARAM_REAL, "1.01", 0, 1.01, 0, "stop when the training accuracy reaches this"},\
     {"flow-steps", GD_PARAM_INT, "0", 0, 1e6, 0,                                                    \
      "follow gradient flow (RK4, step 1/sharpness) alongside the first eta for this many steps"},\
+    {"density-probes", GD_PARAM_INT, "0", 0, 64, 0,                                                \
+     "Hessian spectral density at the end of the first eta's run by SLQ (probes; 0: off)"},         \
     {"band-after", GD_PARAM_INT, "200", 0, 1e7, 0,                                                  \
      "the band is measured from this many steps after the onset"},                                  \
     {NULL, 0, NULL, 0, 0, 0, NULL}}
@@ -309,6 +311,39 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
         gd_optim_step(opt, w, g, eta);
     }
     out->steps_done = t;
+    /* The spectral density of the Hessian at the last iterate (first eta
+     * only): stochastic Lanczos quadrature, 60 steps per probe, smoothed
+     * by a Gaussian of 1% of the spectral range. */
+    size_t nprobe = (size_t)gd_params_real(p, "density-probes");
+    if (nprobe > 0 && !*sfx && out->diverged_at < 0) {
+        enum { SLQ_M = 60, NGRID = 400 };
+        double *nodes = gd_malloc(nprobe * SLQ_M * sizeof *nodes);
+        double *wts = gd_malloc(nprobe * SLQ_M * sizeof *wts);
+        double xg[NGRID], dens[NGRID];
+        static const char *const dc[] = {"eigenvalue", "density"};
+        gd_series *ds = gd_result_series_new(r, "density", 2, dc);
+        if (!nodes || !wts || !ds) {
+            gd_free(nodes), gd_free(wts);
+            st = gd_error(ctx, GD_ENOMEM, "out of memory for the spectral density");
+            goto done;
+        }
+        hop.s = NULL;
+        /* First pass without smoothing to find the range of the nodes. */
+        st = gd_slq_density(ctx, P, hess_mv, &hop, nprobe, SLQ_M, ctx->seed, nodes, wts, NULL, 0, 1.0, NULL);
+        if (st == GD_OK) {
+            double lo = nodes[0], hi = nodes[0];
+            for (size_t i = 0; i < nprobe * SLQ_M; i++) lo = fmin(lo, nodes[i]), hi = fmax(hi, nodes[i]);
+            double pad = 0.05 * (hi - lo) + 1e-12, sig = 0.01 * (hi - lo) + 1e-12;
+            for (int i = 0; i < NGRID; i++) xg[i] = lo - pad + (hi - lo + 2 * pad) * i / (NGRID - 1);
+            st = gd_slq_density(ctx, P, hess_mv, &hop, nprobe, SLQ_M, ctx->seed, nodes, wts, xg, NGRID, sig, dens);
+            for (int i = 0; i < NGRID && st == GD_OK; i++) {
+                double row[2] = {xg[i], dens[i]};
+                st = gd_series_append(ds, row);
+            }
+        }
+        gd_free(nodes), gd_free(wts);
+        if (st != GD_OK) goto done;
+    }
     /* Band of sharpness / threshold from band-after steps after the onset. */
     if (out->onset >= 0) {
         long from = out->onset + (long)gd_params_real(p, "band-after");
@@ -605,6 +640,12 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         }
     }
     if ((st = gd_result_plot(r, &pl)) != GD_OK || (st = gd_result_plot(r, &ps)) != GD_OK) return st;
+    if (gd_result_series_find(r, "density")) {
+        gd_plot pd = {.name = "density", .title = "Hessian spectral density at the last iterate (SLQ)",
+                      .xlabel = "eigenvalue", .ylabel = "density", .logy = 1};
+        pd.line[pd.nlines++] = (gd_plot_line){"density", "eigenvalue", "density", NULL, labels[0][0], 0};
+        if ((st = gd_result_plot(r, &pd)) != GD_OK) return st;
+    }
     if (gd_params_real(p, "flow-steps") > 0) {
         gd_plot pf = {.name = "flow", .title = "Gradient descent against gradient flow (first eta)",
                       .xlabel = "step (flow time / eta)", .ylabel = "train loss", .logy = 1};
@@ -626,7 +667,7 @@ static const gd_param_spec params_adam[] = EOS_PARAMS("adam", "0.001,0.002");
 
 const gd_experiment gd_exp_eos = {
     "eos", "edge of stability: full-batch GD on an MLP, sharpness against 2/eta", SRC, params_gd,
-    (const char *const[]){"flow-steps", "700", NULL}, run};
+    (const char *const[]){"flow-steps", "700", "density-probes", "4", NULL}, run};
 const gd_experiment gd_exp_eos_momentum = {
     "eos-momentum", "edge of stability with heavy-ball momentum: sharpness against (2 + 2 beta)/eta",
     SRC, params_mom, (const char *const[]){NULL}, run};
