@@ -94,5 +94,24 @@ if [ -e "$T/y" ]; then bad "a failed eos run left output"; else ok "failed eos r
 expect 0 "diverged" -- run eos $E --eta 50 --out "$T/div"
 if grep -q 'at step' "$T/div/summary.json"; then ok "eos divergence recorded with its step"; else bad "eos divergence"; fi
 
+# Linear stability at an interpolating minimum.
+S="--m 20 --hidden 8 --b-grid 1,4 --replicas 40 --sim-steps 100 --flat-runs 0.5:4"
+expect 0 "000-p2-sgd" -- run stability $S --out "$T/st"
+for f in spectrum.csv limits.csv phase.csv flat.csv phase.png tightness.png alignment.png summary.json; do
+  if [ -s "$T/st/$f" ]; then ok "stability wrote $f"; else bad "stability missing $f"; fi
+done
+for k in sigma_2 sigma_F delta_inf eta_gd eta_bound eta_crit tightness; do
+  if grep -q "\"$k\"" "$T/st/summary.json"; then ok "stability scalar $k"; else bad "stability scalar $k missing"; fi
+done
+expect 0 "000-p2-sgd" -- run stability $S --hidden "" --out "$T/st2"
+expect 2 "larger than --m" -- run stability $S --batch 50 --out "$T/z"
+expect 2 "did not interpolate" -- run stability --m 200 --hidden 1 --flat-runs "" --out "$T/z"
+expect 2 "--eta: expected" -- run stability $S --eta 0 --out "$T/z"
+expect 2 "--batch: expected" -- run stability $S --batch 0 --out "$T/z"
+expect 2 "--sampling: expected" -- run stability $S --sampling maybe --out "$T/z"
+printf 'a,b,y\n1,2,0\n3,4,1\n1,2,1\n5,6,0\n' > "$T/dup.csv"
+expect 2 "same input" -- run stability --data "$T/dup.csv" --target value --m 4 --hidden 4 --b-grid 1 --flat-runs "" --batch 1 --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed stability run left output"; else ok "failed stability runs wrote nothing"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

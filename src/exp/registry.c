@@ -7,11 +7,11 @@
 #include <string.h>
 
 extern const gd_experiment gd_exp_sgd_1d, gd_exp_sgd_zipf, gd_exp_sgd_zipf_exponents,
-    gd_exp_sgd_diag, gd_exp_eos, gd_exp_eos_momentum, gd_exp_eos_adam;
+    gd_exp_sgd_diag, gd_exp_eos, gd_exp_eos_momentum, gd_exp_eos_adam, gd_exp_stability;
 
 static const gd_experiment *const registry[] = {
     &gd_exp_sgd_1d, &gd_exp_sgd_zipf, &gd_exp_sgd_zipf_exponents, &gd_exp_sgd_diag,
-    &gd_exp_eos,    &gd_exp_eos_momentum, &gd_exp_eos_adam};
+    &gd_exp_eos,    &gd_exp_eos_momentum, &gd_exp_eos_adam, &gd_exp_stability};
 
 const gd_experiment *const *gd_experiment_list(size_t *n) {
     *n = sizeof registry / sizeof *registry;

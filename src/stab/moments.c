@@ -1,0 +1,271 @@
+/* Mean-square stability of linearised SGD: the second-moment map T, its
+ * spectral radius rho(eta, b) by power iteration, and the critical learning
+ * rate eta*(b) where rho = 1: as 1 / mu_max of a generalised eigenproblem
+ * (fast), and by Brent's method on rho - 1 (the definition, a reference).
+ *
+ * Applying T to S (r, r): q_j = b_j^T S b_j from W = B S (dsymm), then
+ * K = (1/m) B^T diag(q) B (dgemm) and, Sigma being diagonal,
+ *   T(S)_kl = S_kl [1 - eta (s_k + s_l) + eta^2 (1 - c_b) s_k s_l]
+ *             + eta^2 c_b K_kl,
+ * 4 m r^2 flops. Power iteration: T is self-adjoint for <S, R> = tr(S R),
+ * so the Rayleigh quotient of the normalised iterate converges to rho
+ * twice as fast (in digits) as the norm ratio; started at the PSD matrix
+ * I it stays in the PSD cone, where the Perron eigenvalue dominates
+ * (Krein-Rutman; <I, S*> = tr S* > 0 for the Perron vector S*). */
+#include "stab_int.h"
+
+#include <cblas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+#include <math.h>
+#include <string.h>
+
+static void apply_T(gd_stab *st, double eta, double c, const double *S, double *out) {
+    const size_t m = st->m, r = st->r;
+    const int M = stab_int(m), R = stab_int(r);
+    const double *s = st->s;
+    if (c != 0) {
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, M, R, 1.0, S, R, st->B, R, 0.0,
+                    st->WB, R);
+        for (size_t j = 0; j < m; j++) {
+            const double *bj = st->B + j * r;
+            double *wj = st->WB + j * r, qj = 0;
+            for (size_t k = 0; k < r; k++) qj += wj[k] * bj[k];
+            for (size_t k = 0; k < r; k++) wj[k] = qj * bj[k];
+        }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, M, eta * eta * c / (double)m,
+                    st->B, R, st->WB, R, 0.0, out, R);
+    } else {
+        memset(out, 0, r * r * sizeof *out);
+    }
+    const double e2 = eta * eta * (1.0 - c);
+    for (size_t k = 0; k < r; k++)
+        for (size_t l = 0; l <= k; l++) {
+            double f = 1.0 - eta * (s[k] + s[l]) + e2 * s[k] * s[l];
+            /* Average the two triangles of the dgemm result so that out is
+             * exactly symmetric (dsymm reads only one triangle of S next). */
+            double kv = 0.5 * (out[k * r + l] + out[l * r + k]);
+            out[k * r + l] = out[l * r + k] = f * S[k * r + l] + kv;
+        }
+}
+
+void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
+                         const double *S, double *out) {
+    GD_ASSERT(S != out);
+    apply_T(st, eta, gd_stab_noise_factor(st, b, replace), S, out);
+}
+
+/* Power iteration from S0 (NULL: I / sqrt(r)). */
+static gd_status power_rho(gd_stab *st, double eta, double c, const double *start,
+                           double *rho, size_t *iters, int *converged) {
+    const size_t r = st->r, n = r * r, win = st->p.rho_window;
+    double *S = st->S0, *X = st->S1, est = 0;
+    if (start) {
+        memcpy(S, start, n * sizeof *S);
+    } else {
+        memset(S, 0, n * sizeof *S);
+        for (size_t k = 0; k < r; k++) S[k * r + k] = 1.0 / sqrt((double)r);
+    }
+    *converged = 0;
+    size_t it;
+    for (it = 1; it <= st->p.rho_maxit; it++) {
+        apply_T(st, eta, c, S, X);
+        double dot = 0, nrm = 0;
+        for (size_t i = 0; i < n; i++) dot += S[i] * X[i], nrm += X[i] * X[i];
+        nrm = sqrt(nrm);
+        if (!isfinite(nrm) || nrm == 0) {
+            *iters = it;
+            return GD_ENUMERIC;
+        }
+        est = dot;
+        for (size_t i = 0; i < n; i++) S[i] = X[i] / nrm;
+        st->hist[it % (win + 1)] = est;
+        if (it > win && fabs(est - st->hist[(it - win) % (win + 1)]) <= st->p.rho_tol * fabs(est)) {
+            *converged = 1;
+            break;
+        }
+    }
+    *iters = it > st->p.rho_maxit ? st->p.rho_maxit : it;
+    *rho = est;
+    return GD_OK;
+}
+
+gd_status gd_stab_rho(gd_ctx *ctx, gd_stab *st, double eta, size_t b,
+                      int replace, double *rho, size_t *iters, int *converged,
+                      double *S) {
+    gd_status rc = gd_stab_check_batch_(ctx, st, b);
+    if (rc) return rc;
+    if (!isfinite(eta))
+        return gd_error(ctx, GD_EINVAL, "stab: learning rate must be finite, got %g", eta);
+    size_t it;
+    int conv;
+    rc = power_rho(st, eta, gd_stab_noise_factor(st, b, replace), NULL, rho, &it, &conv);
+    if (iters) *iters = it;
+    if (converged) *converged = conv;
+    if (rc)
+        return gd_error(ctx, rc, "stab: power iteration broke down at eta = %g, b = %zu "
+                        "(iterate zero or not finite after %zu iterations)", eta, b, it);
+    if (S) {
+        /* S0 holds the normalised iterate (Frobenius norm 1, PSD): scale
+         * to trace 1. */
+        const size_t r = st->r;
+        double tr = 0;
+        for (size_t k = 0; k < r; k++) tr += st->S0[k * r + k];
+        for (size_t i = 0; i < r * r; i++) S[i] = st->S0[i] / tr;
+    }
+    return GD_OK;
+}
+
+typedef struct root_data {
+    gd_stab *st;
+    double c;
+    size_t evals, iters;
+    int failed;     /* a power iteration broke down or did not converge */
+} root_data;
+
+static double rho_minus_one(double eta, void *p) {
+    root_data *d = p;
+    double rho = 0;
+    size_t it;
+    int conv;
+    gd_status rc = power_rho(d->st, eta, d->c, NULL, &rho, &it, &conv);
+    d->evals++, d->iters += it;
+    if (rc || !conv) {
+        d->failed = 1;
+        return 1.0; /* finite, so that GSL's checks stay quiet; flagged */
+    }
+    return rho - 1.0;
+}
+
+gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace,
+                                 double *eta, size_t *evals) {
+    double bound;
+    gd_status rc = gd_stab_eta_bound(ctx, st, b, replace, &bound);
+    if (rc) return rc;
+    root_data d = {st, gd_stab_noise_factor(st, b, replace), 0, 0, 0};
+    /* rho(eta) >= (1 - eta s_1)^2 (test S = e_1 e_1^T) and rho >= 1 at the
+     * problem's bound, so eta* <= min(2 / sigma_2, bound); 1e-6 above it
+     * rho exceeds 1 strictly at the GD limit. The crossing is unique
+     * (rho > 1 iff eta > eta*), so halving finds the lower end. */
+    double hi = fmin(2.0 / st->sigma2, bound) * (1.0 + 1e-6), fhi = rho_minus_one(hi, &d);
+    for (int k = 0; k < 8 && !d.failed && fhi < 0; k++) hi *= 2, fhi = rho_minus_one(hi, &d);
+    double lo = hi, flo = fhi;
+    for (int k = 0; k < 200 && !d.failed && flo >= 0; k++) lo *= 0.5, flo = rho_minus_one(lo, &d);
+    if (evals) *evals = d.iters;
+    if (d.failed)
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): a power iteration did not "
+                        "converge within %zu iterations", b, st->p.rho_maxit);
+    if (!(fhi >= 0 && flo < 0))
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): no bracket (rho(%g) - 1 = %g, "
+                        "rho(%g) - 1 = %g)", b, lo, flo, hi, fhi);
+    if (fhi == 0) {
+        *eta = hi;
+        return GD_OK;
+    }
+    gsl_function F = {rho_minus_one, &d};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s) return gd_error(ctx, GD_ENOMEM, "stab: out of memory for the root finder");
+    int gs = gsl_root_fsolver_set(s, &F, lo, hi);
+    for (int it = 0; gs == GSL_SUCCESS && it < 200; it++) {
+        gs = gsl_root_fsolver_iterate(s);
+        if (gs != GSL_SUCCESS || d.failed) break;
+        double a = gsl_root_fsolver_x_lower(s), c = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(a, c, 0.0, st->p.eta_tol) == GSL_SUCCESS) break;
+    }
+    double root = gsl_root_fsolver_root(s);
+    gsl_root_fsolver_free(s);
+    if (evals) *evals = d.iters;
+    if (d.failed)
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): a power iteration did not "
+                        "converge within %zu iterations", b, st->p.rho_maxit);
+    if (gs != GSL_SUCCESS)
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): Brent failed: %s", b,
+                        gsl_strerror(gs));
+    *eta = root;
+    return GD_OK;
+}
+
+/* The generalised form. T = I - eta L1 + eta^2 Q with
+ *   L1(S) = Sigma S + S Sigma,  (L1 S)_kl = (s_k + s_l) S_kl,
+ *   Q(S) = (1 - c_b) Sigma S Sigma + c_b (1/m) sum_j b_j (b_j^T S b_j) b_j^T,
+ * both self-adjoint and positive semi-definite (L1 definite). For eta > 0,
+ * rho(eta) <= 1 iff <T S, S> <= <S, S> for all S (T is self-adjoint with
+ * its top eigenvalue = rho) iff eta <Q S, S> <= <L1 S, S> for all S, so
+ *   eta* = 1 / mu_max,  mu_max = max_S <Q S, S> / <L1 S, S>,
+ * the top eigenvalue of H = L1^-1/2 Q L1^-1/2. L1^-1/2 is the Schur
+ * product with (s_k + s_l)^-1/2, a power of a Cauchy matrix and so PSD
+ * (Schur product theorem keeps the PSD cone), hence H too maps PSD to PSD
+ * and the power iteration from I converges to its Perron pair. Unlike T
+ * near eta*, whose eigenvalues 1 - 2 eta s_k crowd below 1 for the small
+ * s_k, H sends those directions towards 0, so the iteration is fast. */
+static gd_status power_mu(gd_stab *st, double c, double *mu, size_t *iters, int *converged) {
+    const size_t r = st->r, n = r * r, win = st->p.rho_window;
+    const double *s = st->s;
+    double *S = st->S0, *X = st->S1, est = 0;
+    memset(S, 0, n * sizeof *S);
+    for (size_t k = 0; k < r; k++) S[k * r + k] = 1.0 / sqrt((double)r);
+    *converged = 0;
+    size_t it;
+    for (it = 1; it <= st->p.rho_maxit; it++) {
+        /* N = L1^-1/2 S; X = c K(N) (as in apply_T); then
+         * X <- L1^-1/2 ((1 - c) Sigma N Sigma + X). */
+        for (size_t k = 0; k < r; k++)
+            for (size_t l = 0; l < r; l++) st->N[k * r + l] = S[k * r + l] / sqrt(s[k] + s[l]);
+        const int M = stab_int(st->m), R = stab_int(r);
+        if (c != 0) {
+            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, M, R, 1.0, st->N, R, st->B, R,
+                        0.0, st->WB, R);
+            for (size_t j = 0; j < st->m; j++) {
+                const double *bj = st->B + j * r;
+                double *wj = st->WB + j * r, qj = 0;
+                for (size_t k = 0; k < r; k++) qj += wj[k] * bj[k];
+                for (size_t k = 0; k < r; k++) wj[k] = qj * bj[k];
+            }
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, M, c / (double)st->m,
+                        st->B, R, st->WB, R, 0.0, X, R);
+        } else {
+            memset(X, 0, n * sizeof *X);
+        }
+        double dot = 0, nrm = 0;
+        for (size_t k = 0; k < r; k++)
+            for (size_t l = 0; l <= k; l++) {
+                double kv = 0.5 * (X[k * r + l] + X[l * r + k]);
+                double v = ((1.0 - c) * s[k] * s[l] * st->N[k * r + l] + kv) / sqrt(s[k] + s[l]);
+                X[k * r + l] = X[l * r + k] = v;
+            }
+        for (size_t i = 0; i < n; i++) dot += S[i] * X[i], nrm += X[i] * X[i];
+        nrm = sqrt(nrm);
+        if (!isfinite(nrm) || nrm == 0) {
+            *iters = it;
+            return GD_ENUMERIC;
+        }
+        est = dot;
+        for (size_t i = 0; i < n; i++) S[i] = X[i] / nrm;
+        st->hist[it % (win + 1)] = est;
+        if (it > win && fabs(est - st->hist[(it - win) % (win + 1)]) <= st->p.rho_tol * fabs(est)) {
+            *converged = 1;
+            break;
+        }
+    }
+    *iters = it > st->p.rho_maxit ? st->p.rho_maxit : it;
+    *mu = est;
+    return GD_OK;
+}
+
+gd_status gd_stab_eta_crit(gd_ctx *ctx, gd_stab *st, size_t b, int replace,
+                           double *eta, size_t *iters) {
+    gd_status rc = gd_stab_check_batch_(ctx, st, b);
+    if (rc) return rc;
+    double mu = 0;
+    size_t it;
+    int conv;
+    rc = power_mu(st, gd_stab_noise_factor(st, b, replace), &mu, &it, &conv);
+    if (iters) *iters = it;
+    if (rc || !conv || !(mu > 0))
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): the power iteration for "
+                        "max <QS,S>/<L1 S,S> %s after %zu iterations", b,
+                        rc ? "broke down" : conv ? "gave a non-positive value" : "did not converge",
+                        it);
+    *eta = 1.0 / mu;
+    return GD_OK;
+}
