@@ -149,7 +149,12 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
     double *A = gd_malloc(m * I->P * sizeof *A);
     if (!A) return gd_error(ctx, GD_ENOMEM, "out of memory for the %zu x %zu gradients", m, I->P);
     gd_mlp_jacobian(I->net, I->w, I->x, m, A);
-    I->st = gd_stab_new(ctx, m, I->P, A, NULL);
+    /* The power iteration for rho is slow when rho is near 1 (every
+     * small-curvature direction gives an eigenvalue of T near 1); eta* has
+     * its own fast formula, so rho is only reported where it converges. */
+    gd_stab_params sp = gd_stab_default_params();
+    sp.rho_maxit = 500;
+    I->st = gd_stab_new(ctx, m, I->P, A, &sp);
     gd_free(A);
     return I->st ? GD_OK : GD_EINVAL;
 }
@@ -283,8 +288,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         int conv;
         if ((st = gd_stab_rho(ctx, I.st, eta, b, replace, &rho, &it, &conv, NULL)) != GD_OK) goto done;
         gd_result_scalar(r, "eta", eta, GD_NAN);
-        gd_result_scalar(r, "rho", rho, GD_NAN);
-        gd_result_scalar(r, "mean_square_stable", rho <= 1 ? 1 : 0, GD_NAN);
+        gd_result_scalar(r, "rho", conv ? rho : GD_NAN, GD_NAN);
+        gd_result_scalar(r, "mean_square_stable", eta <= ec ? 1 : 0, GD_NAN);
         static const char *const tc[] = {"step", "loss", "delta"};
         gd_series *ts = gd_result_series_new(r, "trajectory", 3, tc);
         if (!ts) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
@@ -355,10 +360,11 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         for (int f = 0; f < nfac; f++) {
             /* rho by power iteration: slow to converge next to the limit,
              * where its side is known from eta* anyway, so skipped there. */
-            double eta = fac[f] * c1, rho = fac[f] < 1 ? 0.0 : 2.0, log_rho = GD_NAN;
+            double eta = fac[f] * c1, rho, log_rho = GD_NAN;
+            int conv = 0;
             if (fac[f] <= 0.8 || fac[f] >= 1.25) {
-                if ((st = gd_stab_rho(ctx, I.st, eta, bg[i], replace, &rho, NULL, NULL, NULL)) != GD_OK) goto done;
-                log_rho = log(rho);
+                if ((st = gd_stab_rho(ctx, I.st, eta, bg[i], replace, &rho, NULL, &conv, NULL)) != GD_OK) goto done;
+                if (conv) log_rho = log(rho);
             }
             start_dir(&I, ctx->seed, 0, 1.0, y, z);
             if ((st = gd_stab_simulate(ctx, I.st, eta, bg[i], replace, R, (uint64_t)(i * nfac + f), y, 0,
@@ -378,12 +384,15 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             double prow[7] = {(double)bg[i], eta, fac[f], log_rho, growth, Lm[40] / Lm[0], (double)escaped / nl};
             gd_series_append(gd_result_series_find(r, "phase"), prow);
             double orow[2] = {(double)bg[i], eta};
-            int unbounded = !(Lm[40] <= 10 * Lm[0]);
+            /* Unbounded: the mean loss still grows over the second half (the
+             * fast modes decay first, so the end-to-start ratio misleads). */
+            int unbounded = !(growth <= 0);
             gd_series_append(gd_result_series_find(r, unbounded ? "phase_unbounded" : "phase_bounded"), orow);
-            /* Far from the limit the simulated mean must follow rho. */
+            /* Far from the limit the simulated mean must follow the exact
+             * limit (rho > 1 exactly when eta > eta*, include/gdlab/stab.h). */
             if (fac[f] <= 0.8 || fac[f] >= 1.25) {
                 cells++;
-                agree += (rho > 1) == unbounded;
+                agree += (fac[f] > 1) == unbounded;
             }
         }
     }
@@ -392,9 +401,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     gd_result_claim(r, "sim-agrees", "gdlab self-check (issue 4)",
                     agree == cells ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED,
                     "away from the limit (eta <= 0.8 eta* or >= 1.25 eta*), simulated linearised SGD is "
-                    "bounded exactly when the exact second-moment map has rho <= 1",
+                    "bounded exactly when eta <= eta*(b), the exact mean-square limit",
                     "agreement in every such cell", agree_txt, "%d of %d cells agree (%zu replicas, %ld steps; "
-                    "unbounded = mean loss above 10 x its start); near the limit the sample mean is carried "
+                    "unbounded = the mean loss grows over the second half of the steps); near the limit the sample mean is carried "
                     "by rare runs and is not used", agree, cells, R, Ts);
 
     /* Claim 1: GD, both sides of 2/||Sigma||_2, on the real network. */
@@ -424,11 +433,13 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     /* Claim 3: the SGD bound eta*(b) <= sqrt(b/delta)/||Sigma||_F, both
      * samplings, the network and the linear model. */
     {
-        st = build(ctx, p, "", ctx->seed, &Ilin);
-        if (st != GD_OK) goto done;
+        /* The linear model joins the search when it can interpolate
+         * (m <= inputs + 1 for data in general position). */
+        int use_lin = m <= I.din + 1;
+        if (use_lin && (st = build(ctx, p, "", ctx->seed, &Ilin)) != GD_OK) goto done;
         double worst = INFINITY, wb = 0, wc = 0, wbd = 0;
         const char *wnet = "", *wsamp = "";
-        for (int net = 0; net < 2; net++)
+        for (int net = 0; net < 1 + use_lin; net++)
             for (int rp = 0; rp < 2; rp++)
                 for (int i = 0; i < nb; i++) {
                     gd_stab *S = net ? Ilin.st : I.st;
@@ -450,8 +461,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                         "eta*(b) <= sqrt(b/delta_inf)/||Sigma||_F for every b", meas,
                         "eta* = exact mean-square limit of linearised SGD (spectral radius of the second-moment "
                         "map = 1, Brent); delta_inf = exact infimum of the alignment over the span; over b in "
-                        "{%s}, with and without replacement, the network (%zu parameters) and the linear model "
-                        "(%zu)", gd_params_str(p, "b-grid"), P, Ilin.P);
+                        "{%s}, with and without replacement, the network (%zu parameters)%s",
+                        gd_params_str(p, "b-grid"), P,
+                        use_lin ? " and the linear model F = w.x + c" : " (the linear model cannot interpolate m > inputs + 1 points)");
     }
     /* Claims 4-6: the proof's steps on random z, at eta = eta*(b). */
     {
@@ -459,7 +471,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         const double *sv = gd_stab_spectrum(I.st);
         double *S = gd_malloc(rk * rk * sizeof *S), *TS = gd_malloc(rk * rk * sizeof *TS);
         if (!S || !TS) { gd_free(S), gd_free(TS); st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
-        for (int trial = 0; trial < 2000; trial++) {
+        for (int trial = 0; trial < 200; trial++) {
             start_dir(&I, ctx->seed, 10000 + (uint64_t)trial, 1.0, y, z);
             double q1 = 0, q2 = 0, q3 = 0, seedexp = 1;
             for (size_t k = 0; k < rk; k++) {
@@ -484,7 +496,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         }
         gd_free(S), gd_free(TS);
         char meas[160];
-        snprintf(meas, sizeof meas, "min s(z) = %.4g over 2000 random z", worst_s);
+        snprintf(meas, sizeof meas, "min s(z) = %.4g over 200 random z", worst_s);
         gd_result_claim(r, "000-p2-s-nonneg", SRC, worst_s >= -1e-12 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED,
                         "s(z) = 1 - 2 eta z'S^2z/z'Sz + eta^2 z'S^3z/z'Sz >= 0", "s(z) >= 0", meas,
                         "eta = eta*(b = %zu) = %.6g, z random in the span; s(z) = x'(I - eta Sigma)^2 x for "
@@ -495,7 +507,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                         "equal for every z", meas,
                         "the step drops the weights x_j^2 of the eigen-decomposition: the correct expansion is "
                         "sum_j x_j^2 (1 - eta lambda_j)^2; the conclusion s >= 0 still holds (claim 000-p2-s-nonneg)");
-        snprintf(meas, sizeof meas, "largest relative gap %.3g over 2000 random z", worst_rec);
+        snprintf(meas, sizeof meas, "largest relative gap %.3g over 200 random z", worst_rec);
         gd_result_claim(r, "000-p2-recursion", SRC, worst_rec <= 1e-9 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED,
                         "E[Loss(w_{i+1}) | w_i] = s(z) Loss(w_i) + eta^2/(2b) Tr(M(w_i) Sigma)",
                         "equal to the exact second-moment map", meas,
