@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 size_t gd_exp_checkpoints(long T, size_t max, long *out) {
     GD_ASSERT(max >= 2);
@@ -63,4 +64,18 @@ double gd_exp_slope(const double *x, const double *y, size_t n) {
         sxx += (x[i] - mx) * (x[i] - mx);
     }
     return sxy / sxx;
+}
+
+int gd_exp_parse_sizes(const char *s, size_t *out, int max) {
+    int n = 0;
+    char *end;
+    while (*s && n < max) {
+        double v = strtod(s, &end);
+        if (end == s || v < 1 || v > 1e6 || v != floor(v)) return -1;
+        out[n++] = (size_t)v;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return *s ? -1 : n;
 }

@@ -22,6 +22,10 @@ gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
                                void *data, const double *etas, size_t neta,
                                const double *Ts, size_t nT, double tol);
 
+/* Parses "16,32,8": up to max whole numbers in [1, 1e6]; returns how many,
+ * or -1 when malformed or longer than max. "" gives 0. */
+int gd_exp_parse_sizes(const char *s, size_t *out, int max);
+
 /* Least-squares slope of y against x. */
 double gd_exp_slope(const double *x, const double *y, size_t n);
 

@@ -114,20 +114,6 @@ static int parse_list(const char *s, double *out, int max) {
     return *s ? -1 : n;
 }
 
-static int parse_widths(const char *s, size_t *out, int max) {
-    int n = 0;
-    char *end;
-    while (*s && n < max) {
-        double v = strtod(s, &end);
-        if (end == s || v < 1 || v > 1e6 || v != floor(v)) return -1;
-        out[n++] = (size_t)v;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return -1;
-    }
-    return *s ? -1 : n;
-}
-
 static int yes(const char *s) { return !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true"); }
 
 static int cmp_double(const void *a, const void *b) {
@@ -381,7 +367,7 @@ done:
 static gd_status setup(const gd_params *p, gd_ctx *ctx, eos_setup *su) {
     memset(su, 0, sizeof *su);
     size_t hid[GD_MLP_MAX_LAYERS];
-    int nh = parse_widths(gd_params_str(p, "hidden"), hid, GD_MLP_MAX_LAYERS - 1);
+    int nh = gd_exp_parse_sizes(gd_params_str(p, "hidden"), hid, GD_MLP_MAX_LAYERS - 1);
     if (nh < 0)
         return gd_error(ctx, GD_EINVAL, "--hidden: expected comma-separated whole widths >= 1 "
                         "(at most %d), got '%s'", GD_MLP_MAX_LAYERS - 1, gd_params_str(p, "hidden"));

@@ -48,20 +48,6 @@ static const gd_param_spec params[] = {
 
 static int yes(const char *s) { return !strcmp(s, "yes"); }
 
-static int parse_sizes(const char *s, size_t *out, int max) {
-    int n = 0;
-    char *end;
-    while (*s && n < max) {
-        double v = strtod(s, &end);
-        if (end == s || v < 1 || v > 1e6 || v != floor(v)) return -1;
-        out[n++] = (size_t)v;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return -1;
-    }
-    return *s ? -1 : n;
-}
-
 /* A trained interpolating network and its stability model. */
 typedef struct interp {
     gd_mlp *net;
@@ -84,7 +70,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
                        interp *I) {
     memset(I, 0, sizeof *I);
     size_t hid[GD_MLP_MAX_LAYERS];
-    int nh = *hidden ? parse_sizes(hidden, hid, GD_MLP_MAX_LAYERS - 1) : 0;
+    int nh = *hidden ? gd_exp_parse_sizes(hidden, hid, GD_MLP_MAX_LAYERS - 1) : 0;
     if (nh < 0)
         return gd_error(ctx, GD_EINVAL, "--hidden: expected comma-separated whole widths, or empty "
                         "for the linear model, got '%s'", hidden);
@@ -240,7 +226,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         return gd_error(ctx, GD_EINVAL, "--sampling: expected with or without, got '%s'", samp);
     const int replace = !strcmp(samp, "with");
     size_t bg[MAX_B];
-    int nb = parse_sizes(gd_params_str(p, "b-grid"), bg, MAX_B);
+    int nb = gd_exp_parse_sizes(gd_params_str(p, "b-grid"), bg, MAX_B);
     if (nb <= 0) return gd_error(ctx, GD_EINVAL, "--b-grid: expected comma-separated batch sizes >= 1, got '%s'", gd_params_str(p, "b-grid"));
     const size_t m = (size_t)gd_params_real(p, "m"), b = (size_t)gd_params_real(p, "batch");
     if (b > m) return gd_error(ctx, GD_EINVAL, "--batch: %zu is larger than --m %zu", b, m);
