@@ -201,6 +201,11 @@ static long sgd_escape(gd_ctx *ctx, interp *I, const double *z, double eta, size
     return out;
 }
 
+static int cmp_long(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
 /* "f:b,f:b,..." into factors and batch sizes; -1 when malformed. */
 static int parse_flat(const char *s, size_t m, double *fe, size_t *fb, int max) {
     int n = 0;
@@ -248,7 +253,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double *y = gd_malloc((rk + 1) * sizeof *y), *z = gd_malloc(P * sizeof *z);
     double *g = gd_malloc(P * sizeof *g), *w = gd_malloc(P * sizeof *w);
     double *xb = gd_malloc(m * I.din * sizeof *xb), *yb = gd_malloc(m * sizeof *yb);
-    if (!y || !z || !g || !w || !xb || !yb) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
+    long *dsteps = gd_malloc(R * sizeof *dsteps);
+    if (!y || !z || !g || !w || !xb || !yb || !dsteps) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
 
     /* Scalars at the chosen batch. */
     double s2 = gd_stab_sigma2(I.st), sF = gd_stab_sigmaF(I.st), dinf, eb, ec, egd = gd_stab_eta_gd(I.st);
@@ -322,11 +328,11 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
      * replicas) at eta = factor x eta*(b). */
     static const char *const lc[] = {"b", "eta_crit", "eta_bound", "eta_gd", "tightness", "delta_inf"};
     static const char *const pc[] = {"b", "eta", "eta_over_crit", "log_rho", "growth_lin", "mean_loss_ratio",
-                                     "nonlinear_escaped"};
+                                     "nonlinear_escaped", "lin_diverged", "lin_median_diverged_step"};
     static const char *const oc[] = {"b", "eta"};
     static const double fac[] = {0.5, 0.8, 0.95, 1.05, 1.25, 2.0};
     const int nfac = (int)(sizeof fac / sizeof *fac);
-    if (!gd_result_series_new(r, "limits", 6, lc) || !gd_result_series_new(r, "phase", 7, pc) ||
+    if (!gd_result_series_new(r, "limits", 6, lc) || !gd_result_series_new(r, "phase", 9, pc) ||
         !gd_result_series_new(r, "phase_bounded", 2, oc) || !gd_result_series_new(r, "phase_unbounded", 2, oc)) {
         st = gd_error(ctx, GD_ENOMEM, "out of memory");
         goto done;
@@ -354,8 +360,15 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             }
             start_dir(&I, ctx->seed, 0, 1.0, y, z);
             if ((st = gd_stab_simulate(ctx, I.st, eta, bg[i], replace, R, (uint64_t)(i * nfac + f), y, 0,
-                                       check, 41, Lm, Ls, NULL)) != GD_OK)
+                                       check, 41, Lm, Ls, dsteps)) != GD_OK)
                 goto done;
+            /* Replicas whose loss passed 1e12 x its start, and the median
+             * step at which they did. */
+            size_t ndiv = 0;
+            for (size_t q = 0; q < R; q++)
+                if (dsteps[q] >= 0) dsteps[ndiv++] = dsteps[q];
+            qsort(dsteps, ndiv, sizeof *dsteps, cmp_long);
+            double med = ndiv ? (double)dsteps[ndiv / 2] : GD_NAN;
             /* Growth per step of the mean loss over the second half. */
             double growth = isfinite(Lm[40]) && Lm[40] > 0 && Lm[20] > 0
                                 ? log(Lm[40] / Lm[20]) / (double)(check[40] - check[20]) : (double)INFINITY;
@@ -367,7 +380,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                 if (e == -2) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
                 escaped += e >= 0;
             }
-            double prow[7] = {(double)bg[i], eta, fac[f], log_rho, growth, Lm[40] / Lm[0], (double)escaped / nl};
+            double prow[9] = {(double)bg[i], eta, fac[f], log_rho, growth, Lm[40] / Lm[0], (double)escaped / nl,
+                              (double)ndiv / (double)R, med};
             gd_series_append(gd_result_series_find(r, "phase"), prow);
             double orow[2] = {(double)bg[i], eta};
             /* Unbounded: the mean loss still grows over the second half (the
@@ -590,7 +604,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     if ((st = gd_result_plot(r, &ph)) == GD_OK && (st = gd_result_plot(r, &pt)) == GD_OK)
         st = gd_result_plot(r, &ps);
 done:
-    gd_free(y), gd_free(z), gd_free(g), gd_free(w), gd_free(xb), gd_free(yb);
+    gd_free(y), gd_free(z), gd_free(g), gd_free(w), gd_free(xb), gd_free(yb), gd_free(dsteps);
     interp_free(&I);
     interp_free(&Ilin);
     return st;
