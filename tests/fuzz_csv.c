@@ -27,21 +27,7 @@
 
 #define MAXLEN 6000
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-
-/* xorshift64* (Vigna): small, fixed seed, same stream on every platform. */
-static uint64_t rnd(void) {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Du;
-}
-
-static size_t below(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
-
-static double uniform(double lo, double hi) {
-    return lo + (hi - lo) * (double)(rnd() >> 11) * (1.0 / 9007199254740992.0);
-}
+#include "fuzz_rng.h"
 
 static const char alphabet[] = "0123456789012345,,,,..--+eE \t\r\n\n\nnaifxNIA\"#;";
 static const char *const pieces[] = {

@@ -28,9 +28,7 @@ static void backward(gd_mlp *m, const double *w, const double *x, size_t b,
         gd_nn_gemm(1, 0, nl, np, b, 1.0, g, nl, h, np, 1.0, grad + m->w_off[l], np);
         if (m->bias) colsum_add(grad + m->b_off[l], g, b, nl);
         if (l == 1) break;
-        gd_nn_gemm(0, 0, b, np, nl, 1.0, g, nl, w + m->w_off[l], np, 0.0, gn, np);
-        const double *d1 = m->D1[l - 1];
-        for (size_t i = 0; i < b * np; i++) gn[i] *= d1[i];
+        gd_nn_backprop_layer(m, w, l, b, g, gn);
         double *t = g;
         g = gn, gn = t;
     }
@@ -53,4 +51,12 @@ double gd_mlp_loss_grad(gd_mlp *m, const double *w, const double *x,
     }
     if (acc) *acc = correct * inv_n;
     return total * inv_n;
+}
+
+void gd_nn_backprop_layer(const gd_mlp *m, const double *w, size_t l, size_t b,
+                          const double *g, double *gn) {
+    const size_t nl = m->width[l], np = m->width[l - 1];
+    gd_nn_gemm(0, 0, b, np, nl, 1.0, g, nl, w + m->w_off[l], np, 0.0, gn, np);
+    const double *d1 = m->D1[l - 1];
+    for (size_t i = 0; i < b * np; i++) gn[i] *= d1[i];
 }

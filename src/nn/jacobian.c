@@ -40,9 +40,7 @@ void gd_mlp_jacobian(gd_mlp *m, const double *w, const double *x, size_t n,
                     for (size_t r = 0; r < nl; r++) row[bo + r] = gi[r];
             }
             if (l == 1) break;
-            gd_nn_gemm(0, 0, b, np, nl, 1.0, g, nl, w + m->w_off[l], np, 0.0, gn, np);
-            const double *d1 = m->D1[l - 1];
-            for (size_t i = 0; i < b * np; i++) gn[i] *= d1[i];
+            gd_nn_backprop_layer(m, w, l, b, g, gn);
             double *t = g;
             g = gn, gn = t;
         }

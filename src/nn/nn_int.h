@@ -64,6 +64,12 @@ void gd_nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, double alpha,
  * rows), H[l], and D1[l] when d1 != 0, D2[l] when d2 != 0. If out is not
  * NULL the outputs (b, n_L) are written there instead of Z[L] (and Z[L]
  * must then not be read). Returns the output pointer. */
+/* One backward step through layer l >= 2: gn (b, n_{l-1}) = (g W_l) * act'
+ * of layer l-1's pre-activations (from the last forward pass), for
+ * g (b, n_l). */
+void gd_nn_backprop_layer(const gd_mlp *m, const double *w, size_t l, size_t b,
+                          const double *g, double *gn);
+
 double *gd_nn_forward(gd_mlp *m, const double *w, const double *x, size_t b,
                       int d1, int d2, double *out);
 

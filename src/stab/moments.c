@@ -20,24 +20,30 @@
 #include <math.h>
 #include <string.h>
 
-static void apply_T(gd_stab *st, double eta, double c, const double *S, double *out) {
+/* out (r, r) = scale (1/m) sum_j b_j (b_j^T S b_j) b_j^T, the covariance
+ * part of T (zero when scale is 0); only one triangle of S is read. */
+static void cov_term(gd_stab *st, double scale, const double *S, double *out) {
     const size_t m = st->m, r = st->r;
     const int M = stab_int(m), R = stab_int(r);
-    const double *s = st->s;
-    if (c != 0) {
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, M, R, 1.0, S, R, st->B, R, 0.0,
-                    st->WB, R);
-        for (size_t j = 0; j < m; j++) {
-            const double *bj = st->B + j * r;
-            double *wj = st->WB + j * r, qj = 0;
-            for (size_t k = 0; k < r; k++) qj += wj[k] * bj[k];
-            for (size_t k = 0; k < r; k++) wj[k] = qj * bj[k];
-        }
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, M, eta * eta * c / (double)m,
-                    st->B, R, st->WB, R, 0.0, out, R);
-    } else {
+    if (scale == 0) {
         memset(out, 0, r * r * sizeof *out);
+        return;
     }
+    cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, M, R, 1.0, S, R, st->B, R, 0.0, st->WB, R);
+    for (size_t j = 0; j < m; j++) {
+        const double *bj = st->B + j * r;
+        double *wj = st->WB + j * r, qj = 0;
+        for (size_t k = 0; k < r; k++) qj += wj[k] * bj[k];
+        for (size_t k = 0; k < r; k++) wj[k] = qj * bj[k];
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, M, scale / (double)m, st->B, R,
+                st->WB, R, 0.0, out, R);
+}
+
+static void apply_T(gd_stab *st, double eta, double c, const double *S, double *out) {
+    const size_t r = st->r;
+    const double *s = st->s;
+    cov_term(st, eta * eta * c, S, out);
     const double e2 = eta * eta * (1.0 - c);
     for (size_t k = 0; k < r; k++)
         for (size_t l = 0; l <= k; l++) {
@@ -49,6 +55,22 @@ static void apply_T(gd_stab *st, double eta, double c, const double *S, double *
         }
 }
 
+/* One power-iteration update shared by rho and mu: the Rayleigh estimate
+ * <S, X>, S <- X / ||X||, and the stopping test on the estimate's change
+ * over rho_window iterations. Returns -1 if X is zero or not finite, 1 when
+ * converged, 0 to go on. */
+static int power_update(gd_stab *st, size_t it, const double *X, double *S, double *est) {
+    const size_t n = st->r * st->r, win = st->p.rho_window;
+    double dot = 0, nrm = 0;
+    for (size_t i = 0; i < n; i++) dot += S[i] * X[i], nrm += X[i] * X[i];
+    nrm = sqrt(nrm);
+    if (!isfinite(nrm) || nrm == 0) return -1;
+    *est = dot;
+    for (size_t i = 0; i < n; i++) S[i] = X[i] / nrm;
+    st->hist[it % (win + 1)] = dot;
+    return it > win && fabs(dot - st->hist[(it - win) % (win + 1)]) <= st->p.rho_tol * fabs(dot);
+}
+
 void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
                          const double *S, double *out) {
     GD_ASSERT(S != out);
@@ -58,7 +80,7 @@ void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
 /* Power iteration from S0 (NULL: I / sqrt(r)). */
 static gd_status power_rho(gd_stab *st, double eta, double c, const double *start,
                            double *rho, size_t *iters, int *converged) {
-    const size_t r = st->r, n = r * r, win = st->p.rho_window;
+    const size_t r = st->r, n = r * r;
     double *S = st->S0, *X = st->S1, est = 0;
     if (start) {
         memcpy(S, start, n * sizeof *S);
@@ -70,17 +92,12 @@ static gd_status power_rho(gd_stab *st, double eta, double c, const double *star
     size_t it;
     for (it = 1; it <= st->p.rho_maxit; it++) {
         apply_T(st, eta, c, S, X);
-        double dot = 0, nrm = 0;
-        for (size_t i = 0; i < n; i++) dot += S[i] * X[i], nrm += X[i] * X[i];
-        nrm = sqrt(nrm);
-        if (!isfinite(nrm) || nrm == 0) {
+        int u = power_update(st, it, X, S, &est);
+        if (u < 0) {
             *iters = it;
             return GD_ENUMERIC;
         }
-        est = dot;
-        for (size_t i = 0; i < n; i++) S[i] = X[i] / nrm;
-        st->hist[it % (win + 1)] = est;
-        if (it > win && fabs(est - st->hist[(it - win) % (win + 1)]) <= st->p.rho_tol * fabs(est)) {
+        if (u > 0) {
             *converged = 1;
             break;
         }
@@ -199,7 +216,7 @@ gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace
  * near eta*, whose eigenvalues 1 - 2 eta s_k crowd below 1 for the small
  * s_k, H sends those directions towards 0, so the iteration is fast. */
 static gd_status power_mu(gd_stab *st, double c, double *mu, size_t *iters, int *converged) {
-    const size_t r = st->r, n = r * r, win = st->p.rho_window;
+    const size_t r = st->r, n = r * r;
     const double *s = st->s;
     double *S = st->S0, *X = st->S1, est = 0;
     memset(S, 0, n * sizeof *S);
@@ -211,38 +228,19 @@ static gd_status power_mu(gd_stab *st, double c, double *mu, size_t *iters, int 
          * X <- L1^-1/2 ((1 - c) Sigma N Sigma + X). */
         for (size_t k = 0; k < r; k++)
             for (size_t l = 0; l < r; l++) st->N[k * r + l] = S[k * r + l] / sqrt(s[k] + s[l]);
-        const int M = stab_int(st->m), R = stab_int(r);
-        if (c != 0) {
-            cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, M, R, 1.0, st->N, R, st->B, R,
-                        0.0, st->WB, R);
-            for (size_t j = 0; j < st->m; j++) {
-                const double *bj = st->B + j * r;
-                double *wj = st->WB + j * r, qj = 0;
-                for (size_t k = 0; k < r; k++) qj += wj[k] * bj[k];
-                for (size_t k = 0; k < r; k++) wj[k] = qj * bj[k];
-            }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, R, R, M, c / (double)st->m,
-                        st->B, R, st->WB, R, 0.0, X, R);
-        } else {
-            memset(X, 0, n * sizeof *X);
-        }
-        double dot = 0, nrm = 0;
+        cov_term(st, c, st->N, X);
         for (size_t k = 0; k < r; k++)
             for (size_t l = 0; l <= k; l++) {
                 double kv = 0.5 * (X[k * r + l] + X[l * r + k]);
                 double v = ((1.0 - c) * s[k] * s[l] * st->N[k * r + l] + kv) / sqrt(s[k] + s[l]);
                 X[k * r + l] = X[l * r + k] = v;
             }
-        for (size_t i = 0; i < n; i++) dot += S[i] * X[i], nrm += X[i] * X[i];
-        nrm = sqrt(nrm);
-        if (!isfinite(nrm) || nrm == 0) {
+        int u = power_update(st, it, X, S, &est);
+        if (u < 0) {
             *iters = it;
             return GD_ENUMERIC;
         }
-        est = dot;
-        for (size_t i = 0; i < n; i++) S[i] = X[i] / nrm;
-        st->hist[it % (win + 1)] = est;
-        if (it > win && fabs(est - st->hist[(it - win) % (win + 1)]) <= st->p.rho_tol * fabs(est)) {
+        if (u > 0) {
             *converged = 1;
             break;
         }
