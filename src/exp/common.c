@@ -79,3 +79,30 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max) {
     }
     return *s ? -1 : n;
 }
+
+gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_t max_count,
+                             double *lo, double *hi, size_t *count) {
+    char *end;
+    double a = strtod(s, &end);
+    if (end != s && !*end && isfinite(a)) {
+        *lo = *hi = a, *count = 1;
+        return GD_OK;
+    }
+    double b = 0, c = 0;
+    int ok = end != s && *end == ':';
+    if (ok) {
+        const char *t = end + 1;
+        b = strtod(t, &end);
+        ok = end != t && *end == ':';
+    }
+    if (ok) {
+        const char *t = end + 1;
+        c = strtod(t, &end);
+        ok = end != t && !*end;
+    }
+    if (!ok || !isfinite(a) || !isfinite(b) || !(a < b) || c < 2 || c != floor(c) || c > (double)max_count)
+        return gd_error(ctx, GD_EINVAL, "%s: expected a number or lo:hi:count with lo < hi and 2 <= count <= %zu, "
+                        "got '%s'", what, max_count, s);
+    *lo = a, *hi = b, *count = (size_t)c;
+    return GD_OK;
+}

@@ -26,6 +26,12 @@ gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
  * or -1 when malformed or longer than max. "" gives 0. */
 int gd_exp_parse_sizes(const char *s, size_t *out, int max);
 
+/* Parses a number ("0.5": lo = hi, count 1) or a range "lo:hi:count"
+ * (count values lo + (hi - lo) i / (count - 1), lo < hi, 2 <= count <=
+ * max_count). GD_EINVAL names `what` (e.g. "--eta"). */
+gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_t max_count,
+                             double *lo, double *hi, size_t *count);
+
 /* Least-squares slope of y against x. */
 double gd_exp_slope(const double *x, const double *y, size_t n);
 
