@@ -83,6 +83,11 @@ gd_stab_params gd_stab_default_params(void);
  * params (GD_EINVAL); allocation failure (GD_ENOMEM); LAPACK failure. */
 gd_stab *gd_stab_new(gd_ctx *ctx, size_t m, size_t d, const double *A,
                      const gd_stab_params *p);
+/* The same, taking ownership of A (allocated with gd_malloc; freed by
+ * gd_stab_free, or at once on failure): no copy, so the peak memory is one
+ * m x d matrix (8 GB at m = 1000, d = 1e6 instead of 16). */
+gd_stab *gd_stab_adopt(gd_ctx *ctx, size_t m, size_t d, double *A,
+                       const gd_stab_params *p);
 /* Frees the handle; NULL does nothing. */
 void gd_stab_free(gd_stab *st);
 

@@ -140,8 +140,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
      * its own fast formula, so rho is only reported where it converges. */
     gd_stab_params sp = gd_stab_default_params();
     sp.rho_maxit = 500;
-    I->st = gd_stab_new(ctx, m, I->P, A, &sp);
-    gd_free(A);
+    I->st = gd_stab_adopt(ctx, m, I->P, A, &sp);
     return I->st ? GD_OK : GD_EINVAL;
 }
 
@@ -555,8 +554,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                 double *A = gd_malloc(m * P * sizeof *A);
                 if (!A) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
                 gd_mlp_jacobian(I.net, w, I.x, m, A);
-                gd_stab *S = gd_stab_new(ctx, m, P, A, NULL);
-                gd_free(A);
+                gd_stab *S = gd_stab_adopt(ctx, m, P, A, NULL);
                 if (!S) { st = GD_EINVAL; goto done; }
                 double d1;
                 st = gd_stab_delta_inf(ctx, S, fb[k], replace, &d1, NULL);

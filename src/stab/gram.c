@@ -40,39 +40,59 @@ static double *dalloc(size_t n) { return gd_malloc(n * sizeof(double)); }
 
 gd_stab *gd_stab_new(gd_ctx *ctx, size_t m, size_t d, const double *A,
                      const gd_stab_params *p) {
+    GD_ASSERT(A != NULL);
+    double *copy = NULL;
+    if (m > 0 && d > 0 && m <= SIZE_MAX / sizeof(double) / d) {
+        if (!(copy = dalloc(m * d))) {
+            gd_error(ctx, GD_ENOMEM, "stab: out of memory (m = %zu, d = %zu)", m, d);
+            return NULL;
+        }
+        memcpy(copy, A, m * d * sizeof *A);
+    }
+    return gd_stab_adopt(ctx, m, d, copy, p);
+}
+
+gd_stab *gd_stab_adopt(gd_ctx *ctx, size_t m, size_t d, double *A,
+                       const gd_stab_params *p) {
     gd_stab_params pp = p ? *p : gd_stab_default_params();
     if (m == 0 || d == 0) {
         gd_error(ctx, GD_EINVAL, "stab: need m >= 1 examples and d >= 1 parameters, "
                  "got m = %zu, d = %zu", m, d);
+        gd_free(A);
         return NULL;
     }
     if (m > (size_t)INT_MAX || d > (size_t)INT_MAX || m > SIZE_MAX / sizeof(double) / d ||
         m > SIZE_MAX / sizeof(double) / m) {
         gd_error(ctx, GD_EINVAL, "stab: m = %zu, d = %zu too large (sides <= %d)", m, d,
                  INT_MAX);
+        gd_free(A);
         return NULL;
     }
     if (!(pp.rank_tol >= 0 && pp.rank_tol < 1) || !(pp.rho_tol > 0) || pp.rho_window < 1 ||
         pp.rho_maxit < 1 || !(pp.eta_tol > 0)) {
         gd_error(ctx, GD_EINVAL, "stab: bad params (rank_tol in [0, 1), rho_tol > 0, "
                  "rho_window >= 1, rho_maxit >= 1, eta_tol > 0)");
+        gd_free(A);
         return NULL;
     }
     GD_ASSERT(A != NULL);
     for (size_t i = 0; i < m * d; i++)
         if (!isfinite(A[i])) {
             gd_error(ctx, GD_EINVAL, "stab: A[%zu, %zu] = %g is not finite", i / d, i % d, A[i]);
+            gd_free(A);
             return NULL;
         }
     if (pp.rank_tol == 0) pp.rank_tol = 1e-12 * (double)m;
 
     gd_stab *st = gd_calloc(1, sizeof *st);
     double *G = dalloc(m * m), *lam = dalloc(m);
-    if (!st || !G || !lam) goto nomem;
+    if (!st) {
+        gd_free(A);
+        goto nomem;
+    }
+    st->A = A;
+    if (!G || !lam) goto nomem;
     st->p = pp, st->m = m, st->d = d;
-    st->A = dalloc(m * d);
-    if (!st->A) goto nomem;
-    memcpy(st->A, A, m * d * sizeof *A);
 
     const int M = stab_int(m), D = stab_int(d);
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, M, D, 1.0, A, D, 0.0, G, M);
