@@ -39,6 +39,8 @@ static const gd_param_spec params[] = {
      "learning rate of the trajectory run (opt: 0.9 x eta*(b))"},
     {"sampling", GD_PARAM_STRING, "with", 0, 0, 0, "with or without replacement"},
     {"b-grid", GD_PARAM_STRING, "1,2,4,8,16", 0, 0, 0, "batch sizes of the phase diagram"},
+    {"gd-steps", GD_PARAM_INT, "3000", 10, 1e7, 0,
+     "steps of real GD on each side of 2/||Sigma||_2 (claim 000-p2-gd)"},
     {"replicas", GD_PARAM_INT, "200", 10, 1e6, 0, "Monte Carlo replicas per phase-diagram cell"},
     {"sim-steps", GD_PARAM_INT, "400", 10, 1e7, 0, "steps simulated per cell"},
     {"flat-runs", GD_PARAM_STRING, "0.5:1,0.5:4,1:4,1:16", 0, 0, 0,
@@ -135,12 +137,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
     double *A = gd_malloc(m * I->P * sizeof *A);
     if (!A) return gd_error(ctx, GD_ENOMEM, "out of memory for the %zu x %zu gradients", m, I->P);
     gd_mlp_jacobian(I->net, I->w, I->x, m, A);
-    /* The power iteration for rho is slow when rho is near 1 (every
-     * small-curvature direction gives an eigenvalue of T near 1); eta* has
-     * its own fast formula, so rho is only reported where it converges. */
-    gd_stab_params sp = gd_stab_default_params();
-    sp.rho_maxit = 500;
-    I->st = gd_stab_adopt(ctx, m, I->P, A, &sp);
+    I->st = gd_stab_adopt(ctx, m, I->P, A, NULL);
     return I->st ? GD_OK : GD_EINVAL;
 }
 
@@ -160,7 +157,8 @@ static double gd_escape(interp *I, const double *z, double eta, long steps, doub
     return Lmax / L0;
 }
 
-/* A start direction z (P) in the span with linearised loss L0: y random. */
+/* A start direction y (r) with linearised loss L0, y random, and z = V y
+ * (P) unless z is NULL. */
 static void start_dir(interp *I, uint64_t seed, uint64_t rep, double L0, double *y, double *z) {
     size_t r = gd_stab_rank(I->st);
     gd_rng rng;
@@ -168,7 +166,7 @@ static void start_dir(interp *I, uint64_t seed, uint64_t rep, double L0, double 
     for (size_t k = 0; k < r; k++) y[k] = gd_rng_normal(&rng);
     double s = sqrt(L0 / gd_stab_loss(I->st, y));
     for (size_t k = 0; k < r; k++) y[k] *= s;
-    gd_stab_y_to_z(I->st, y, z);
+    if (z) gd_stab_y_to_z(I->st, y, z);
 }
 
 /* Real SGD on the network from w* + z: the first step where the loss
@@ -285,7 +283,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         gd_series *ts = gd_result_series_new(r, "trajectory", 3, tc);
         if (!ts) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
         const double *B = gd_stab_rows(I.st);
-        start_dir(&I, ctx->seed, 7, 1.0, y, z);
+        start_dir(&I, ctx->seed, 7, 1.0, y, NULL);
         gd_rng rng;
         gd_rng_stream_init(&rng, ctx->seed, "stability-trajectory", 0, 0);
         double *gy = g; /* (r) scratch */
@@ -327,11 +325,12 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
      * replicas) at eta = factor x eta*(b). */
     static const char *const lc[] = {"b", "eta_crit", "eta_bound", "eta_gd", "tightness", "delta_inf"};
     static const char *const pc[] = {"b", "eta", "eta_over_crit", "log_rho", "growth_lin", "mean_loss_ratio",
-                                     "nonlinear_escaped", "lin_diverged", "lin_median_diverged_step"};
+                                     "nonlinear_escaped", "nonlinear_median_escape_step", "lin_diverged",
+                                     "lin_median_diverged_step"};
     static const char *const oc[] = {"b", "eta"};
     static const double fac[] = {0.5, 0.8, 0.95, 1.05, 1.25, 2.0};
     const int nfac = (int)(sizeof fac / sizeof *fac);
-    if (!gd_result_series_new(r, "limits", 6, lc) || !gd_result_series_new(r, "phase", 9, pc) ||
+    if (!gd_result_series_new(r, "limits", 6, lc) || !gd_result_series_new(r, "phase", 10, pc) ||
         !gd_result_series_new(r, "phase_bounded", 2, oc) || !gd_result_series_new(r, "phase_unbounded", 2, oc)) {
         st = gd_error(ctx, GD_ENOMEM, "out of memory");
         goto done;
@@ -349,15 +348,11 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         double lrow[6] = {(double)bg[i], c1, b1, egd, c1 / b1, d1};
         gd_series_append(gd_result_series_find(r, "limits"), lrow);
         for (int f = 0; f < nfac; f++) {
-            /* rho by power iteration: slow to converge next to the limit,
-             * where its side is known from eta* anyway, so skipped there. */
             double eta = fac[f] * c1, rho, log_rho = GD_NAN;
             int conv = 0;
-            if (fac[f] <= 0.8 || fac[f] >= 1.25) {
-                if ((st = gd_stab_rho(ctx, I.st, eta, bg[i], replace, &rho, NULL, &conv, NULL)) != GD_OK) goto done;
-                if (conv) log_rho = log(rho);
-            }
-            start_dir(&I, ctx->seed, 0, 1.0, y, z);
+            if ((st = gd_stab_rho(ctx, I.st, eta, bg[i], replace, &rho, NULL, &conv, NULL)) != GD_OK) goto done;
+            if (conv) log_rho = log(rho);
+            start_dir(&I, ctx->seed, 0, 1.0, y, NULL);
             if ((st = gd_stab_simulate(ctx, I.st, eta, bg[i], replace, R, (uint64_t)(i * nfac + f), y, 0,
                                        check, 41, Lm, Ls, dsteps)) != GD_OK)
                 goto done;
@@ -371,16 +366,20 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             /* Growth per step of the mean loss over the second half. */
             double growth = isfinite(Lm[40]) && Lm[40] > 0 && Lm[20] > 0
                                 ? log(Lm[40] / Lm[20]) / (double)(check[40] - check[20]) : (double)INFINITY;
+            /* The real network's SGD: the share of runs that escaped and
+             * the median step at which they did (dsteps reused). */
             int escaped = 0, nl = (int)(R / 10 > 5 ? R / 10 : 5);
             for (int rep = 0; rep < nl; rep++) {
                 double Lend;
                 start_dir(&I, ctx->seed, (uint64_t)rep + 1, 1e-10, y, z);
                 long e = sgd_escape(ctx, &I, z, eta, bg[i], replace, Ts, (uint64_t)rep, g, w, xb, yb, &Lend);
                 if (e == -2) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
-                escaped += e >= 0;
+                if (e >= 0) dsteps[escaped++] = e;
             }
-            double prow[9] = {(double)bg[i], eta, fac[f], log_rho, growth, Lm[40] / Lm[0], (double)escaped / nl,
-                              (double)ndiv / (double)R, med};
+            qsort(dsteps, (size_t)escaped, sizeof *dsteps, cmp_long);
+            double nmed = escaped ? (double)dsteps[escaped / 2] : GD_NAN;
+            double prow[10] = {(double)bg[i], eta, fac[f], log_rho, growth, Lm[40] / Lm[0], (double)escaped / nl,
+                               nmed, (double)ndiv / (double)R, med};
             gd_series_append(gd_result_series_find(r, "phase"), prow);
             double orow[2] = {(double)bg[i], eta};
             /* Unbounded: the mean loss still grows over the second half (the
@@ -408,8 +407,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     /* Claim 1: GD, both sides of 2/||Sigma||_2, on the real network. */
     {
         start_dir(&I, ctx->seed, 999, 1e-10, y, z);
-        double below = gd_escape(&I, z, 0.98 * egd, 3000, g, w);
-        double above = gd_escape(&I, z, 1.02 * egd, 3000, g, w);
+        const long gs = (long)gd_params_real(p, "gd-steps");
+        double below = gd_escape(&I, z, 0.98 * egd, gs, g, w);
+        double above = gd_escape(&I, z, 1.02 * egd, gs, g, w);
         int ok = below <= 10 && above >= 1e4;
         char meas[256];
         snprintf(meas, sizeof meas, "largest loss / start: %.3g at eta = 0.98 x 2/||Sigma||_2, %.3g at 1.02 x",
@@ -417,8 +417,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         gd_result_claim(r, "000-p2-gd", SRC, ok ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED,
                         "GD near w* is stable when ||Sigma||_2 <= 2/eta (and not just above)",
                         "bounded below 2/||Sigma||_2, growing above", meas,
-                        "real GD on the network from w* + z, z in the span with loss 1e-10, 3000 steps; "
-                        "||Sigma||_2 = %.6g, 2/||Sigma||_2 = %.6g; bounded: ratio <= 10, growing: >= 1e4", s2, egd);
+                        "real GD on the network from w* + z, z in the span with loss 1e-10, %ld steps; "
+                        "||Sigma||_2 = %.6g, 2/||Sigma||_2 = %.6g; bounded: ratio <= 10, growing: >= 1e4", gs, s2, egd);
     }
     /* Claim 2: the dimension-dependent corollary at eta = 2/||Sigma||_2. */
     {
@@ -471,7 +471,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         double *S = gd_malloc(rk * rk * sizeof *S), *TS = gd_malloc(rk * rk * sizeof *TS);
         if (!S || !TS) { gd_free(S), gd_free(TS); st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
         for (int trial = 0; trial < 200; trial++) {
-            start_dir(&I, ctx->seed, 10000 + (uint64_t)trial, 1.0, y, z);
+            start_dir(&I, ctx->seed, 10000 + (uint64_t)trial, 1.0, y, NULL);
             double q1 = 0, q2 = 0, q3 = 0, seedexp = 1;
             for (size_t k = 0; k < rk; k++) {
                 q1 += sv[k] * y[k] * y[k], q2 += sv[k] * sv[k] * y[k] * y[k];

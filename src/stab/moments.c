@@ -13,6 +13,7 @@
  * I it stays in the PSD cone, where the Perron eigenvalue dominates
  * (Krein-Rutman; <I, S*> = tr S* > 0 for the Perron vector S*). */
 #include "stab_int.h"
+#include "gdlab/spectra.h"
 
 #include <cblas.h>
 #include <gsl/gsl_errno.h>
@@ -77,34 +78,51 @@ void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
     apply_T(st, eta, gd_stab_noise_factor(st, b, replace), S, out);
 }
 
-/* Power iteration from S0 (NULL: I / sqrt(r)). */
-static gd_status power_rho(gd_stab *st, double eta, double c, const double *start,
-                           double *rho, size_t *iters, int *converged) {
+/* T on all r x r matrices through the symmetric part: P T P with P the
+ * orthogonal projector on symmetric matrices, self-adjoint for the
+ * Frobenius product, equal to T on symmetric matrices and 0 on
+ * antisymmetric ones (apply_T reads both triangles of S in places). */
+typedef struct t_op {
+    gd_stab *st;
+    double eta, c;
+} t_op;
+
+static void t_matvec(void *data, const double *v, double *out) {
+    t_op *o = data;
+    const size_t r = o->st->r;
+    double *S = o->st->S0;
+    for (size_t k = 0; k < r; k++)
+        for (size_t l = 0; l <= k; l++) S[k * r + l] = S[l * r + k] = 0.5 * (v[k * r + l] + v[l * r + k]);
+    apply_T(o->st, o->eta, o->c, S, out);
+}
+
+/* rho = the largest eigenvalue of T (Krein-Rutman: the spectral radius is
+ * an eigenvalue, so it is the largest algebraic one) by Lanczos with full
+ * reorthogonalisation (src/spectra) from I / sqrt(r), stopping on the Ritz
+ * residual <= rho_tol * rho. The Krylov dimension is capped by
+ * rho_maxit, by r (r + 1) / 2 (the symmetric matrices) and by 1.25e8 / r^2
+ * (1 GB of Lanczos vectors). The Ritz vector goes to S1 (Frobenius norm
+ * 1). */
+static gd_status lanczos_rho(gd_ctx *ctx, gd_stab *st, double eta, double c, double *rho,
+                             size_t *iters, int *converged) {
     const size_t r = st->r, n = r * r;
-    double *S = st->S0, *X = st->S1, est = 0;
-    if (start) {
-        memcpy(S, start, n * sizeof *S);
-    } else {
-        memset(S, 0, n * sizeof *S);
-        for (size_t k = 0; k < r; k++) S[k * r + k] = 1.0 / sqrt((double)r);
-    }
-    *converged = 0;
-    size_t it;
-    for (it = 1; it <= st->p.rho_maxit; it++) {
-        apply_T(st, eta, c, S, X);
-        int u = power_update(st, it, X, S, &est);
-        if (u < 0) {
-            *iters = it;
-            return GD_ENUMERIC;
-        }
-        if (u > 0) {
-            *converged = 1;
-            break;
-        }
-    }
-    *iters = it > st->p.rho_maxit ? st->p.rho_maxit : it;
-    *rho = est;
-    return GD_OK;
+    size_t cap = st->p.rho_maxit, sym = r * (r + 1) / 2, mem = (size_t)(1.25e8 / (double)n);
+    if (cap > sym) cap = sym;
+    if (cap > mem) cap = mem < 20 ? 20 : mem;
+    if (cap < 1) cap = 1;
+    double *v0 = st->S1;
+    memset(v0, 0, n * sizeof *v0);
+    for (size_t k = 0; k < r; k++) v0[k * r + k] = 1.0 / sqrt((double)r);
+    t_op op = {st, eta, c};
+    gd_lanczos_params lp = gd_lanczos_default_params();
+    lp.k = 1, lp.max_iter = cap, lp.tol = st->p.rho_tol;
+    gd_lanczos_result res;
+    gd_status rc = gd_lanczos_top(ctx, n, t_matvec, &op, &lp, v0, st->S1, &res);
+    *iters = res.nmatvec;
+    *converged = rc == GD_OK && res.converged;
+    *rho = res.eval[0];
+    if (rc == GD_OK && !isfinite(*rho)) rc = GD_ENUMERIC;
+    return rc;
 }
 
 gd_status gd_stab_rho(gd_ctx *ctx, gd_stab *st, double eta, size_t b,
@@ -114,21 +132,24 @@ gd_status gd_stab_rho(gd_ctx *ctx, gd_stab *st, double eta, size_t b,
     if (rc) return rc;
     if (!isfinite(eta))
         return gd_error(ctx, GD_EINVAL, "stab: learning rate must be finite, got %g", eta);
-    size_t it;
-    int conv;
-    rc = power_rho(st, eta, gd_stab_noise_factor(st, b, replace), NULL, rho, &it, &conv);
+    size_t it = 0;
+    int conv = 0;
+    rc = lanczos_rho(ctx, st, eta, gd_stab_noise_factor(st, b, replace), rho, &it, &conv);
     if (iters) *iters = it;
     if (converged) *converged = conv;
-    if (rc)
-        return gd_error(ctx, rc, "stab: power iteration broke down at eta = %g, b = %zu "
-                        "(iterate zero or not finite after %zu iterations)", eta, b, it);
+    if (rc == GD_ENUMERIC)
+        return gd_error(ctx, rc, "stab: Lanczos on the second-moment map broke down at eta = %g, "
+                        "b = %zu (not finite after %zu products)", eta, b, it);
+    if (rc) return rc;
     if (S) {
-        /* S0 holds the normalised iterate (Frobenius norm 1, PSD): scale
-         * to trace 1. */
+        /* S1 holds the Ritz vector (Frobenius norm 1, PSD up to its sign
+         * and rounding): symmetrise and scale to trace 1. */
         const size_t r = st->r;
+        const double *V = st->S1;
         double tr = 0;
-        for (size_t k = 0; k < r; k++) tr += st->S0[k * r + k];
-        for (size_t i = 0; i < r * r; i++) S[i] = st->S0[i] / tr;
+        for (size_t k = 0; k < r; k++) tr += V[k * r + k];
+        for (size_t k = 0; k < r; k++)
+            for (size_t l = 0; l < r; l++) S[k * r + l] = 0.5 * (V[k * r + l] + V[l * r + k]) / tr;
     }
     return GD_OK;
 }
@@ -137,7 +158,8 @@ typedef struct root_data {
     gd_stab *st;
     double c;
     size_t evals, iters;
-    int failed;     /* a power iteration broke down or did not converge */
+    int failed;     /* a rho evaluation broke down or did not converge */
+    int nomem;      /* ... because an allocation failed */
 } root_data;
 
 static double rho_minus_one(double eta, void *p) {
@@ -145,10 +167,13 @@ static double rho_minus_one(double eta, void *p) {
     double rho = 0;
     size_t it;
     int conv;
-    gd_status rc = power_rho(d->st, eta, d->c, NULL, &rho, &it, &conv);
+    gd_ctx tmp;
+    gd_ctx_init(&tmp);
+    gd_status rc = lanczos_rho(&tmp, d->st, eta, d->c, &rho, &it, &conv);
     d->evals++, d->iters += it;
     if (rc || !conv) {
         d->failed = 1;
+        d->nomem |= rc == GD_ENOMEM;
         return 1.0; /* finite, so that GSL's checks stay quiet; flagged */
     }
     return rho - 1.0;
@@ -159,7 +184,7 @@ gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace
     double bound;
     gd_status rc = gd_stab_eta_bound(ctx, st, b, replace, &bound);
     if (rc) return rc;
-    root_data d = {st, gd_stab_noise_factor(st, b, replace), 0, 0, 0};
+    root_data d = {st, gd_stab_noise_factor(st, b, replace), 0, 0, 0, 0};
     /* rho(eta) >= (1 - eta s_1)^2 (test S = e_1 e_1^T) and rho >= 1 at the
      * problem's bound, so eta* <= min(2 / sigma_2, bound); 1e-6 above it
      * rho exceeds 1 strictly at the GD limit. The crossing is unique
@@ -169,9 +194,10 @@ gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace
     double lo = hi, flo = fhi;
     for (int k = 0; k < 200 && !d.failed && flo >= 0; k++) lo *= 0.5, flo = rho_minus_one(lo, &d);
     if (evals) *evals = d.iters;
+    if (d.nomem) return gd_error(ctx, GD_ENOMEM, "stab: out of memory for Lanczos on T");
     if (d.failed)
-        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): a power iteration did not "
-                        "converge within %zu iterations", b, st->p.rho_maxit);
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): rho did not converge within "
+                        "%zu Lanczos steps", b, st->p.rho_maxit);
     if (!(fhi >= 0 && flo < 0))
         return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): no bracket (rho(%g) - 1 = %g, "
                         "rho(%g) - 1 = %g)", b, lo, flo, hi, fhi);
@@ -192,9 +218,10 @@ gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace
     double root = gsl_root_fsolver_root(s);
     gsl_root_fsolver_free(s);
     if (evals) *evals = d.iters;
+    if (d.nomem) return gd_error(ctx, GD_ENOMEM, "stab: out of memory for Lanczos on T");
     if (d.failed)
-        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): a power iteration did not "
-                        "converge within %zu iterations", b, st->p.rho_maxit);
+        return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): rho did not converge within "
+                        "%zu Lanczos steps", b, st->p.rho_maxit);
     if (gs != GSL_SUCCESS)
         return gd_error(ctx, GD_ENUMERIC, "stab: eta*(b = %zu): Brent failed: %s", b,
                         gsl_strerror(gs));
