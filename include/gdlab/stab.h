@@ -38,7 +38,7 @@
  * eigenvalue with a PSD eigenvector (Krein-Rutman), and E[L_t] stays
  * bounded from every start iff rho <= 1. T is moreover self-adjoint for
  * <S, R> = tr(S R) (each term is symmetric in S and R), which is why the
- * power iteration's Rayleigh quotient is its estimate. Writing
+ * Lanczos (src/spectra) computes rho as T's largest eigenvalue. Writing
  * T = I - eta L1 + eta^2 Q with L1, Q positive semi-definite, rho(eta) > 1
  * iff eta > eta* = 1 / max_S <Q S, S> / <L1 S, S>: the crossing is unique,
  * and eta* <= min(2 / sigma_2, sqrt(b / delta_inf) / sigma_F) (the GD limit
@@ -65,11 +65,15 @@ typedef struct gd_stab gd_stab;
 typedef struct gd_stab_params {
     double rank_tol;   /* keep Gram eigenvalues > rank_tol * lambda_max;
                           0 means 1e-12 * m (the default) */
-    double rho_tol;    /* power iteration stops when the estimate changed by
+    double rho_tol;    /* rho: Lanczos stops when the Ritz residual is
+                          <= rho_tol * rho; mu_max (eta*): the power
+                          iteration stops when the estimate changed by
                           <= rho_tol (relative) over rho_window iterations;
                           default 1e-12 */
     size_t rho_window; /* default 20, >= 1 */
-    size_t rho_maxit;  /* power iteration cap; default 200000 */
+    size_t rho_maxit;  /* cap on Lanczos steps (further capped by r(r+1)/2
+                          and by 1.25e8 / r^2, 1 GB of Lanczos vectors)
+                          and on power iterations; default 200000 */
     double eta_tol;    /* relative tolerance of eta*; default 1e-10 */
 } gd_stab_params;
 
@@ -136,14 +140,17 @@ gd_status gd_stab_delta_inf(gd_ctx *ctx, gd_stab *st, size_t b, int replace,
 void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
                          const double *S, double *out);
 
-/* rho(eta, b): the spectral radius of T by power iteration from
- * S = I / sqrt(r), the estimate being the Rayleigh quotient <S, T S> of
- * the normalised iterate; stops when the estimate moved by <= rho_tol
- * relative over rho_window iterations, or after rho_maxit iterations.
- * Outputs: *rho; *iters (may be NULL) the iterations made; *converged (may
- * be NULL) 1 if the stopping rule was met, 0 if the cap was reached (an
- * outcome, not an error); S (r, r) (may be NULL) the Perron vector, PSD
- * with trace 1. GD_EINVAL if b = 0 or b > m or eta is not finite. */
+/* rho(eta, b): the spectral radius of T, its largest eigenvalue
+ * (Krein-Rutman), by Lanczos with full reorthogonalisation on the
+ * symmetric r x r matrices (T is self-adjoint for <S, R> = tr(S R)) from
+ * S = I / sqrt(r), stopping when the Ritz residual is <= rho_tol * rho.
+ * Fast also near rho = 1, where the eigenvalues 1 - 2 eta s_k of the
+ * small-curvature directions crowd T's top and a power iteration crawls.
+ * Outputs: *rho; *iters (may be NULL) the products with T; *converged
+ * (may be NULL) 1 if the residual test was met, 0 if the cap was reached
+ * (an outcome, not an error); S (r, r) (may be NULL) the Perron vector,
+ * PSD with trace 1. GD_EINVAL if b = 0 or b > m or eta is not finite;
+ * GD_ENOMEM; GD_ENUMERIC if the estimate is not finite. */
 gd_status gd_stab_rho(gd_ctx *ctx, gd_stab *st, double eta, size_t b,
                       int replace, double *rho, size_t *iters, int *converged,
                       double *S);
@@ -152,7 +159,7 @@ gd_status gd_stab_rho(gd_ctx *ctx, gd_stab *st, double eta, size_t b,
  * mu_max = max_S <Q S, S> / <L1 S, S> (see above), the top eigenvalue of
  * L1^-1/2 Q L1^-1/2 by power iteration from I with the rho_* stopping
  * rule; *iters (may be NULL) receives the iterations. Exact: no root
- * finding, and fast where T's own power iteration is slow (near rho = 1
+ * finding, and fast where a power iteration on T is slow (near rho = 1
  * T has eigenvalues 1 - 2 eta s_k crowding its top when the spectrum
  * decays). GD_EINVAL for b out of range; GD_ENUMERIC if the iteration
  * breaks down or does not converge within rho_maxit. */
@@ -160,11 +167,10 @@ gd_status gd_stab_eta_crit(gd_ctx *ctx, gd_stab *st, size_t b, int replace,
                            double *eta, size_t *iters);
 
 /* The same eta* by Brent's method (GSL) on rho(eta) - 1, rho by
- * gd_stab_rho's power iteration, bracketed by [eta_hi / 2^k, eta_hi] with
+ * gd_stab_rho's Lanczos, bracketed by [eta_hi / 2^k, eta_hi] with
  * eta_hi = min(2 / sigma_2, eta_bound) (1 + 1e-6) (rho > 1 there), to
  * eta_tol relative: the direct definition, a reference for the above.
- * Slow when the spectrum decays (many thousand power iterations per rho
- * near the root). *iters (may be NULL): power iterations in all. Errors as
+ * *iters (may be NULL): products with T in all. Errors as
  * above, plus GD_ENUMERIC if the bracket or the solver fails. */
 gd_status gd_stab_eta_crit_brent(gd_ctx *ctx, gd_stab *st, size_t b, int replace,
                                  double *eta, size_t *iters);

@@ -1,5 +1,5 @@
 /* Mean-square stability of linearised SGD: the second-moment map T, its
- * spectral radius rho(eta, b) by power iteration, and the critical learning
+ * spectral radius rho(eta, b) by Lanczos, and the critical learning
  * rate eta*(b) where rho = 1: as 1 / mu_max of a generalised eigenproblem
  * (fast), and by Brent's method on rho - 1 (the definition, a reference).
  *
@@ -7,11 +7,10 @@
  * K = (1/m) B^T diag(q) B (dgemm) and, Sigma being diagonal,
  *   T(S)_kl = S_kl [1 - eta (s_k + s_l) + eta^2 (1 - c_b) s_k s_l]
  *             + eta^2 c_b K_kl,
- * 4 m r^2 flops. Power iteration: T is self-adjoint for <S, R> = tr(S R),
- * so the Rayleigh quotient of the normalised iterate converges to rho
- * twice as fast (in digits) as the norm ratio; started at the PSD matrix
- * I it stays in the PSD cone, where the Perron eigenvalue dominates
- * (Krein-Rutman; <I, S*> = tr S* > 0 for the Perron vector S*). */
+ * 4 m r^2 flops. T is self-adjoint for <S, R> = tr(S R) and maps the PSD
+ * cone into itself, so its spectral radius is its largest eigenvalue
+ * (Krein-Rutman), found by Lanczos from I (<I, S*> = tr S* > 0 for the
+ * Perron vector S*, so the start sees it). */
 #include "stab_int.h"
 #include "gdlab/spectra.h"
 
