@@ -12,4 +12,8 @@
 #include "nn.h"
 #include "optim.h"
 #include "spectra.h"
+#include "stab.h"
+#include "dyn.h"
+#include "flow.h"
+#include "stats.h"
 #endif
