@@ -15,5 +15,6 @@
 #include "stab.h"
 #include "dyn.h"
 #include "flow.h"
+#include "orbit.h"
 #include "stats.h"
 #endif

@@ -66,7 +66,7 @@ typedef struct gd_plot_line {
     const char *x, *y;  /* column names */
     const char *yerr;   /* column of +- error bars, or NULL */
     const char *label;  /* legend text */
-    int points;         /* 1: markers only, 0: a line */
+    int points;         /* 1: markers only, 2: small dots only, 0: a line */
 } gd_plot_line;
 
 typedef struct gd_plot {

@@ -54,6 +54,7 @@ static const unsigned char palette[NPALETTE][3] = {
 /* Marker for point series: U+25CF BLACK CIRCLE (DejaVu has it). */
 static const char marker[] = "\xe2\x97\x8f";
 #define MARKER_SCALE 0.55 /* marker size relative to the text */
+#define DOT_SCALE 0.18    /* points == 2: small dots, for dense scatter (orbit diagrams) */
 #define LINE_WIDTH 2.5    /* data lines; reference lines are 1.5 */
 
 /* One line's drawable points, already in axis coordinates (log10 taken on
@@ -269,7 +270,7 @@ static PLINT legend_corner(const plot_data *d, size_t nentries) {
 static void draw_runs(const line_pts *lp, int points) {
     PLFLT def, ht;
     plgchr(&def, &ht);
-    plschr(0.0, MARKER_SCALE * ht / def);
+    plschr(0.0, (points == 2 ? DOT_SCALE : MARKER_SCALE) * ht / def);
     if (points) {
         if (lp->n) plstring((PLINT)lp->n, lp->x, lp->y, marker);
         plschr(0.0, ht / def);
