@@ -113,5 +113,29 @@ printf 'a,b,y\n1,2,0\n3,4,1\n1,2,1\n5,6,0\n' > "$T/dup.csv"
 expect 2 "same input" -- run stability --data "$T/dup.csv" --target value --m 4 --hidden 4 --b-grid 1 --flat-runs "" --batch 1 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed stability run left output"; else ok "failed stability runs wrote nothing"; fi
 
+# Large learning rates (seed 003).
+expect 0 "orbit-periods-1.9" -- run basins --grid -1:1:9,-1:1:9 --out "$T/bas"
+expect 0 "period" -- run orbit --eta 1.1 --x0 0.45,0.55 --out "$T/orb"
+if tr -d ' \t\n' < "$T/orb/summary.json" | grep -q '"period":{"value":2,'; then ok "orbit: period 2 at eta 1.1"; else bad "orbit: period 2 at eta 1.1"; fi
+expect 0 "diverged" -- run orbit --eta 3 --x0 x=0.45,y=0.55 --out "$T/orbd"
+if grep -q '"divergence_step"' "$T/orbd/summary.json"; then ok "orbit divergence recorded with its step"; else bad "orbit divergence step"; fi
+expect 0 "etas_periodic" -- run orbit-diagram --eta 1:2:64 --steps 64 --transient 2000 --out "$T/bif"
+expect 0 "lambda1" -- run lyapunov --eta 1.9 --out "$T/lya"
+expect 0 "003-regimes-quadratic" -- run regimes --out "$T/reg"
+expect 0 "slope_mod" -- run modified-flow --out "$T/mf"
+expect 0 "imbalance_final" -- run balancing --seeds 4 --eta-l0 0.5:3.5:4 --out "$T/bal"
+expect 0 "w1_gibbs" -- run multiscale --steps 20000 --out "$T/ms"
+expect 2 "--eta: learning rates must be > 0" -- run orbit --eta 0 --out "$T/z"
+expect 2 "lo < hi" -- run orbit-diagram --eta 2:1:10 --out "$T/z"
+expect 2 "column 4" -- run orbit --f "x*(" --out "$T/z"
+expect 2 "unknown variable 'z'" -- run lyapunov --x0 z=1 --out "$T/z"
+expect 2 "expected 2 values" -- run orbit --x0 1,2,3 --out "$T/z"
+expect 2 "--grid: expected" -- run basins --grid 1 --out "$T/z"
+expect 2 "--spectrum: expected" -- run regimes --spectrum 1,x --out "$T/z"
+expect 2 "--problem: expected matrix or scalar" -- run balancing --problem cube --out "$T/z"
+expect 2 "one-dimensional" -- run multiscale --f0 "x^2+y^2" --out "$T/z"
+expect 2 "not periodic" -- run multiscale --f1 x --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed large-lr run left output"; else ok "failed large-lr runs wrote nothing"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -262,7 +262,7 @@ static gd_status run_orbit(const gd_params *p, gd_ctx *ctx, gd_result *r) {
 static const gd_param_spec diagram_spec[] = {
     COMMON_PARAMS("0.8:2.05:2000", "20000"),
     {"x0", GD_PARAM_STRING, "0.45,0.55", 0, 0, 0, "start point: v1,v2,... or x=..,y=.."},
-    {"keep", GD_PARAM_INT, "128", 4, 4096, 0, "iterates kept per eta after the transient (periods up to keep/2)"},
+    {"steps", GD_PARAM_INT, "128", 4, 4096, 0, "iterates recorded per eta after the transient (periods up to steps/2)"},
     {"plot-points", GD_PARAM_INT, "32", 1, 4096, 0, "kept iterates drawn per eta in the bifurcation diagram"},
     {NULL, 0, NULL, 0, 0, 0, NULL}};
 
@@ -279,7 +279,7 @@ static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     }
     gd_obj *f = make_obj(p, ctx);
     if (!f) { gd_free(eta); return GD_EINVAL; }
-    const size_t n = gd_obj_dim(f), K = (size_t)gd_params_real(p, "keep");
+    const size_t n = gd_obj_dim(f), K = (size_t)gd_params_real(p, "steps");
     size_t show = (size_t)gd_params_real(p, "plot-points");
     if (show > K) show = K;
     double *x0 = gd_malloc(n * sizeof *x0), *pts = gd_malloc(neta * K * n * sizeof *pts);
