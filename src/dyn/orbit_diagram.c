@@ -27,6 +27,23 @@ int gd_orbit_period_of(const double *pts, size_t K, size_t n, double tol, double
 /* Lanes per block of the fast path: 4 arrays of MF_B doubles (8 KiB) stay in L1. */
 #define MF_B 256
 
+/* One GD step on every lane, tracking max(|x|, |y|) per lane. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void mf_step(double mu, const double *e, double *x, double *y, double *m) {
+#pragma omp simd
+    for (size_t i = 0; i < MF_B; i++) {
+        double r = mu - x[i] * y[i];
+        double xn = x[i] + e[i] * (r * y[i]);
+        double yn = y[i] + e[i] * (r * x[i]);
+        double a = fabs(xn), b = fabs(yn);
+        a = b > a ? b : a;
+        m[i] = a > m[i] ? a : m[i];
+        x[i] = xn, y[i] = yn;
+    }
+}
+
 /* One block of nb <= MF_B learning rates. The loop over lanes inside a step
  * has no dependences and vectorises; the per-lane maximum of |x|, |y| is
  * tracked every step (a vectorised max), so an orbit that ever left the
@@ -41,29 +58,9 @@ static inline void mf_block_body(double mu, const double *eta, size_t nb, double
                      double bound, double *xs, double *ys) {
     double x[MF_B], y[MF_B], e[MF_B], m[MF_B];
     for (size_t i = 0; i < MF_B; i++) x[i] = x0, y[i] = y0, e[i] = i < nb ? eta[i] : 0, m[i] = 0;
-    for (long t = 0; t < transient; t++) {
-#pragma omp simd
-        for (size_t i = 0; i < MF_B; i++) {
-            double r = mu - x[i] * y[i];
-            double xn = x[i] + e[i] * (r * y[i]);
-            double yn = y[i] + e[i] * (r * x[i]);
-            double a = fabs(xn), b = fabs(yn);
-            a = b > a ? b : a;
-            m[i] = a > m[i] ? a : m[i];
-            x[i] = xn, y[i] = yn;
-        }
-    }
+    for (long t = 0; t < transient; t++) mf_step(mu, e, x, y, m);
     for (size_t k = 0; k < K; k++) {
-#pragma omp simd
-        for (size_t i = 0; i < MF_B; i++) {
-            double r = mu - x[i] * y[i];
-            double xn = x[i] + e[i] * (r * y[i]);
-            double yn = y[i] + e[i] * (r * x[i]);
-            double a = fabs(xn), b = fabs(yn);
-            a = b > a ? b : a;
-            m[i] = a > m[i] ? a : m[i];
-            x[i] = xn, y[i] = yn;
-        }
+        mf_step(mu, e, x, y, m);
         for (size_t i = 0; i < nb; i++) xs[i * K + k] = x[i], ys[i * K + k] = y[i];
     }
     for (size_t i = 0; i < nb; i++)

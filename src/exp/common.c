@@ -3,8 +3,10 @@
 #include "common.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t gd_exp_checkpoints(long T, size_t max, long *out) {
     GD_ASSERT(max >= 2);
@@ -105,4 +107,13 @@ gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_
                         "got '%s'", what, max_count, s);
     *lo = a, *hi = b, *count = (size_t)c;
     return GD_OK;
+}
+
+void gd_exp_addf(char *buf, size_t len, const char *fmt, ...) {
+    size_t u = strlen(buf);
+    if (u + 1 >= len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + u, len - u, fmt, ap);
+    va_end(ap);
 }

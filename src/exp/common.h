@@ -32,6 +32,9 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max);
 gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_t max_count,
                              double *lo, double *hi, size_t *count);
 
+/* Appends printf-style text to the string buf of size len (truncating). */
+void gd_exp_addf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Least-squares slope of y against x. */
 double gd_exp_slope(const double *x, const double *y, size_t n);
 

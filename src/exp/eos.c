@@ -23,7 +23,6 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,16 +445,6 @@ static gd_verdict combine(const gd_verdict *v, int n) {
     return conf == n ? GD_VERDICT_CONFIRMED : GD_VERDICT_INCONCLUSIVE;
 }
 
-/* Appends "eta=...: text; " to buf. */
-static void addf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void addf(char *buf, size_t len, const char *fmt, ...) {
-    size_t u = strlen(buf);
-    if (u >= len - 1) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + u, len - u, fmt, ap);
-    va_end(ap);
-}
 
 static const char *precond_name(const char *optimizer) {
     return !strcmp(optimizer, "adam") || !strcmp(optimizer, "adamw") ? "preconditioned sharpness"
@@ -487,14 +476,14 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
         if (!(u->sharp0 < u->thr)) v[i] = GD_VERDICT_INCONCLUSIVE;
         else if (rise >= 1.1) v[i] = GD_VERDICT_CONFIRMED;
         else v[i] = trained ? GD_VERDICT_REFUTED : GD_VERDICT_INCONCLUSIVE;
-        addf(meas, sizeof meas, "%seta %g: x%.2f", i ? ", " : "", u->eta, rise);
-        addf(ev, sizeof ev, "eta %g: %s %.4g at step 0, threshold %s = %.4g, %s, loss %.4g -> %.4g; ",
+        gd_exp_addf(meas, sizeof meas, "%seta %g: x%.2f", i ? ", " : "", u->eta, rise);
+        gd_exp_addf(ev, sizeof ev, "eta %g: %s %.4g at step 0, threshold %s = %.4g, %s, loss %.4g -> %.4g; ",
              u->eta, what, u->sharp0, thr_txt, u->thr,
              !(u->sharp0 < u->thr) ? "already above the threshold at the start"
              : u->onset >= 0 ? "reached the threshold" : "never reached the threshold",
              u->loss0, u->loss_end);
     }
-    addf(ev, sizeof ev, "confirmed when the %s rises by at least 10%% while below the threshold; refuted "
+    gd_exp_addf(ev, sizeof ev, "confirmed when the %s rises by at least 10%% while below the threshold; refuted "
          "when it does not although the loss fell below half its initial value; else inconclusive", what);
     snprintf(id, sizeof id, "eos-sharpening%s%s", *sfx ? "-" : "", sfx);
     gd_result_claim(r, id, SRCX, combine(v, ne),
@@ -508,16 +497,16 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
         if (u->onset < 0 || u->nband < 3 || u->diverged_at >= 0) v[i] = GD_VERDICT_INCONCLUSIVE;
         else v[i] = u->p05 >= BAND_LO && u->p95 <= BAND_HI ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
         if (u->diverged_at >= 0)
-            addf(meas, sizeof meas, "%seta %g: diverged at step %ld", i ? "; " : "", u->eta, u->diverged_at);
+            gd_exp_addf(meas, sizeof meas, "%seta %g: diverged at step %ld", i ? "; " : "", u->eta, u->diverged_at);
         else if (u->onset < 0)
-            addf(meas, sizeof meas, "%seta %g: no onset in %ld steps", i ? "; " : "", u->eta, u->steps_done);
+            gd_exp_addf(meas, sizeof meas, "%seta %g: no onset in %ld steps", i ? "; " : "", u->eta, u->steps_done);
         else
-            addf(meas, sizeof meas, "%seta %g: onset step %ld, band [%.3f, %.3f], mean %.3f", i ? "; " : "",
+            gd_exp_addf(meas, sizeof meas, "%seta %g: onset step %ld, band [%.3f, %.3f], mean %.3f", i ? "; " : "",
                  u->eta, u->onset, u->p05, u->p95, u->mean);
-        addf(ev, sizeof ev, "eta %g: %zu measurements in the band window, largest relative Ritz residual %.2g; ",
+        gd_exp_addf(ev, sizeof ev, "eta %g: %zu measurements in the band window, largest relative Ritz residual %.2g; ",
              u->eta, u->nband, u->max_resid);
     }
-    addf(ev, sizeof ev, "band = 5th and 95th percentiles of %s / threshold from %ld steps after the onset; "
+    gd_exp_addf(ev, sizeof ev, "band = 5th and 95th percentiles of %s / threshold from %ld steps after the onset; "
          "confirmed when inside [%.2f, %.2f] (a tolerance fixed before the runs); inconclusive without an "
          "onset or with fewer than 3 measurements", what, (long)gd_params_real(p, "band-after"), BAND_LO, BAND_HI);
     snprintf(id, sizeof id, "eos-band%s%s", *sfx ? "-" : "", sfx);
@@ -532,15 +521,15 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
         if (!isfinite(u->frac_up) || u->diverged_at >= 0) v[i] = GD_VERDICT_INCONCLUSIVE;
         else v[i] = u->frac_up > 0 && u->win_last < u->win_first ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
         if (u->diverged_at >= 0)
-            addf(meas, sizeof meas, "%seta %g: diverged at step %ld (left the edge of stability)",
+            gd_exp_addf(meas, sizeof meas, "%seta %g: diverged at step %ld (left the edge of stability)",
                  i ? "; " : "", u->eta, u->diverged_at);
         else if (isfinite(u->frac_up))
-            addf(meas, sizeof meas, "%seta %g: loss rose on %.1f%% of steps; mean loss %.4g -> %.4g", i ? "; " : "",
+            gd_exp_addf(meas, sizeof meas, "%seta %g: loss rose on %.1f%% of steps; mean loss %.4g -> %.4g", i ? "; " : "",
                  u->eta, 100 * u->frac_up, u->win_first, u->win_last);
         else
-            addf(meas, sizeof meas, "%seta %g: no edge-of-stability phase", i ? "; " : "", u->eta);
+            gd_exp_addf(meas, sizeof meas, "%seta %g: no edge-of-stability phase", i ? "; " : "", u->eta);
     }
-    addf(ev, sizeof ev, "after the onset: the share of steps whose loss rose (> 0: not monotone), and the mean "
+    gd_exp_addf(ev, sizeof ev, "after the onset: the share of steps whose loss rose (> 0: not monotone), and the mean "
          "loss over the first and the last fifth of the steps (last < first: decreasing over long windows)");
     snprintf(id, sizeof id, "eos-loss%s%s", *sfx ? "-" : "", sfx);
     gd_result_claim(r, id, SRCX, combine(v, ne),

@@ -12,7 +12,6 @@
 #include "gdlab/orbit.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +32,6 @@ static const char SRC[] = "seeds/003_068e10e0fff05d77.txt (Tao and Wang; Wang, C
      "return distance counted as a return, relative to 1 + |x|_inf"},                                           \
     {"bound", GD_PARAM_REAL, "1e8", 0, 1e300, GD_PARAM_OPEN_MIN, "an iterate with some |x_i| above this has diverged"}
 
-static void addf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void addf(char *buf, size_t len, const char *fmt, ...) {
-    size_t u = strlen(buf);
-    if (u >= len - 1) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + u, len - u, fmt, ap);
-    va_end(ap);
-}
 
 static int is_mf(const gd_params *p) {
     const char *f = gd_params_str(p, "f");
@@ -188,9 +178,9 @@ static gd_status run_orbit(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             SCALAR("newton_residual", a.residual);
         }
 #undef SCALAR
-        addf(meas, sizeof meas, "%sstart %d: %s", k ? "; " : "", k + 1,
+        gd_exp_addf(meas, sizeof meas, "%sstart %d: %s", k ? "; " : "", k + 1,
              a.period == -1 ? "diverged" : a.period == 0 ? "no period" : "period");
-        if (a.period >= 1) addf(meas, sizeof meas, " %d, |multiplier_1| %.4g", a.period, hypot(a.mult_re[0], a.mult_im[0]));
+        if (a.period >= 1) gd_exp_addf(meas, sizeof meas, " %d, |multiplier_1| %.4g", a.period, hypot(a.mult_re[0], a.mult_im[0]));
         /* The attractor's points: columns start, then the variables. */
         gd_series *as = gd_result_series_find(r, "attractor");
         if (!as) {
@@ -345,14 +335,14 @@ static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                     from = jhi + 1;
                     continue;
                 }
-                addf(ev, sizeof ev, "period %d -> %d between eta %.6g and %.6g: bisection failed (%s); ", pp, 2 * pp,
+                gd_exp_addf(ev, sizeof ev, "period %d -> %d between eta %.6g and %.6g: bisection failed (%s); ", pp, 2 * pp,
                      eta[jlo], eta[jhi], lc.err);
                 break;
             }
             tries = 0;
             if (pp == 1 && n == 2) sharp1 = xpd[0] * xpd[0] + xpd[1] * xpd[1];
             pd[npd++] = e;
-            addf(ev, sizeof ev, "PD%d (period %d -> %d) at eta = %.12g; ", npd, pp, 2 * pp, e);
+            gd_exp_addf(ev, sizeof ev, "PD%d (period %d -> %d) at eta = %.12g; ", npd, pp, 2 * pp, e);
             from = base = jhi;
             pp *= 2;
         }
@@ -566,7 +556,7 @@ static gd_status periods_on_grid(gd_ctx *ctx, const gd_obj *f, const gd_params *
 static void mask_text(char *buf, size_t len, unsigned long mask, const double *mults) {
     buf[0] = 0;
     for (int q = 1; q <= 30; q++)
-        if (mask >> q & 1) addf(buf, len, "%s%d (|mult| %.3g)", buf[0] ? ", " : "", q, mults[q]);
+        if (mask >> q & 1) gd_exp_addf(buf, len, "%s%d (|mult| %.3g)", buf[0] ? ", " : "", q, mults[q]);
     if (!buf[0]) snprintf(buf, len, "none");
 }
 
@@ -680,7 +670,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         int wper = 0;
         size_t ntot = nbounded;
         if (nbounded && imb_at < m) wx = starts[imb_at * n], wy = starts[imb_at * n + 1], wper = per[imb_at];
-        addf(per_eta, sizeof per_eta, "eta %g: max |x - y| %.3g over %zu starts", eta, nbounded ? imb : GD_NAN, nbounded);
+        gd_exp_addf(per_eta, sizeof per_eta, "eta %g: max |x - y| %.3g over %zu starts", eta, nbounded ? imb : GD_NAN, nbounded);
         const char *bt = gd_params_str(p, "balance-etas");
         for (const char *q = bt; *q && st == GD_OK;) {
             char *e;
@@ -708,7 +698,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                     if (fabs(z[0] - z[1]) > bi) bi = fabs(z[0] - z[1]), bat = i;
                 }
             }
-            addf(per_eta, sizeof per_eta, "; eta %g: max |x - y| %.3g over %zu starts", be, nb ? bi : GD_NAN, nb);
+            gd_exp_addf(per_eta, sizeof per_eta, "; eta %g: max |x - y| %.3g over %zu starts", be, nb ? bi : GD_NAN, nb);
             ntot += nb;
             if (nb && bi / (1 + bs) > worst) {
                 worst = bi / (1 + bs), weta = be;
@@ -717,7 +707,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         }
         if (st != GD_OK) goto out;
         if (nunstable)
-            addf(per_eta, sizeof per_eta, "; excluded as not attractors: %zu unstable cycles reached from starts lying "
+            gd_exp_addf(per_eta, sizeof per_eta, "; excluded as not attractors: %zu unstable cycles reached from starts lying "
                  "exactly on them, e.g. period %d at eta %g from (%g, %g)", nunstable, uper, ueta, ux, uy);
         gd_verdict v;
         if (!ntot) {
@@ -769,7 +759,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             if (st != GD_OK) break;
             char t[256];
             mask_text(t, sizeof t, am, amults);
-            addf(alt, sizeof alt, "eta = %g: stable periods %s, %zu starts without period, %zu diverged; ", ae[k], t,
+            gd_exp_addf(alt, sizeof alt, "eta = %g: stable periods %s, %zu starts without period, %zu diverged; ", ae[k], t,
                  nn, nd);
             alt_all |= (am & 0x1c) == 0x1c;
         }
@@ -790,7 +780,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                     double *w = q == 2 ? w2 : q == 3 ? w3 : q == 4 ? w4 : NULL;
                     if (w) w[0] = isnan(w[0]) ? de[j] : w[0], w[1] = de[j];
                 }
-                addf(alt, sizeof alt, "along 4000 etas in (0, 2.1] from (0.45, 0.55): period 2 first/last at eta "
+                gd_exp_addf(alt, sizeof alt, "along 4000 etas in (0, 2.1] from (0.45, 0.55): period 2 first/last at eta "
                      "%.4g/%.4g, period 3 at %.4g/%.4g, period 4 at %.4g/%.4g, so a normalisation eta -> c eta "
                      "would need c = 1.9/eta in those windows (c = %.3g..%.3g for period 3), not 1/2 or 2; and "
                      "on the balanced line x = y, where every bounded attractor found lies, GD is a cubic map "
