@@ -71,9 +71,11 @@ typedef struct gd_stab_params {
                           <= rho_tol (relative) over rho_window iterations;
                           default 1e-12 */
     size_t rho_window; /* default 20, >= 1 */
-    size_t rho_maxit;  /* cap on Lanczos steps (further capped by r(r+1)/2
-                          and by 1.25e8 / r^2, 1 GB of Lanczos vectors)
-                          and on power iterations; default 200000 */
+    size_t rho_maxit;  /* cap on products with T in rho (Lanczos: cycles
+                          of at most sqrt(1e9 / r^2), r(r+1)/2 and
+                          1.25e8 / r^2 (1 GB of vectors) steps, restarted
+                          from the Ritz vector, at most 12 cycles) and on
+                          the power iterations for eta*; default 200000 */
     double eta_tol;    /* relative tolerance of eta*; default 1e-10 */
 } gd_stab_params;
 
@@ -143,7 +145,8 @@ void gd_stab_moment_step(gd_stab *st, double eta, size_t b, int replace,
 /* rho(eta, b): the spectral radius of T, its largest eigenvalue
  * (Krein-Rutman), by Lanczos with full reorthogonalisation on the
  * symmetric r x r matrices (T is self-adjoint for <S, R> = tr(S R)) from
- * S = I / sqrt(r), stopping when the Ritz residual is <= rho_tol * rho.
+ * S = I / sqrt(r), stopping when the Ritz residual is
+ * <= max(rho_tol, 1e-9) * rho (the error in rho is below the residual).
  * Fast also near rho = 1, where the eigenvalues 1 - 2 eta s_k of the
  * small-curvature directions crowd T's top and a power iteration crawls.
  * Outputs: *rho; *iters (may be NULL) the products with T; *converged

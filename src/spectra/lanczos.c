@@ -125,6 +125,33 @@ gd_status gd_krylov_ritz(gd_ctx *ctx, gd_krylov *kr, size_t first, int vectors) 
     return GD_OK;
 }
 
+gd_status gd_krylov_ritz_top(gd_ctx *ctx, gd_krylov *kr, size_t k) {
+    const size_t d = kr->d;
+    GD_ASSERT(k >= 1 && k <= d);
+    for (size_t i = 0; i < d; i++) {
+        kr->ev[i] = kr->h[i] = kr->alpha[i];
+        if (i + 1 < d) kr->e[i] = kr->h2[i] = kr->brk[i] ? 0.0 : kr->beta[i];
+    }
+    lapack_int info = LAPACKE_dsterf((lapack_int)d, kr->ev, kr->e);
+    if (info == 0 && d > 1) {
+        lapack_int isuppz[32], found = 0;
+        double top[16];
+        info = LAPACKE_dstevr(LAPACK_COL_MAJOR, 'V', 'I', (lapack_int)d, kr->h, kr->h2, 0.0, 0.0,
+                              (lapack_int)(d - k + 1), (lapack_int)d, 0.0, &found, top,
+                              kr->Z + (d - k) * d, (lapack_int)d, isuppz);
+        if (info == 0 && (size_t)found == k)
+            for (size_t i = 0; i < k; i++) kr->ev[d - k + i] = top[i];
+        else if (info == 0)
+            info = -100;
+    } else if (info == 0) {
+        kr->Z[0] = 1.0;
+    }
+    if (info != 0)
+        return gd_error(ctx, GD_ENUMERIC, "spectra: the tridiagonal eigensolver failed (info %d) on order %zu",
+                        (int)info, d);
+    return GD_OK;
+}
+
 double gd_krylov_resid(const gd_krylov *kr, size_t c) {
     const size_t d = kr->d;
     const double *s = kr->Z + c * d;
@@ -262,7 +289,7 @@ gd_status gd_lanczos_top(gd_ctx *ctx, size_t n, gd_matvec A, void *data,
          * is small, every fourth step later, and always at the end. */
         const int check = d >= k && (d <= 24 || d % 4 == 0 || brk || last);
         if (check) {
-            if ((st = gd_krylov_ritz(ctx, &kr, 0, 1)) != GD_OK) goto done;
+            if ((st = gd_krylov_ritz_top(ctx, &kr, k)) != GD_OK) goto done;
             conv = top_k(&kr, k, p->tol, res);
             /* After a restart the new block's Ritz values start low inside
              * the complement of the earlier blocks: until its largest has

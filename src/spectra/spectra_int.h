@@ -71,6 +71,10 @@ int gd_krylov_breakdown(const gd_krylov *kr, double beta);
  * tridiagonal T formed by rows first .. d-1 of the basis (LAPACK dstev).
  * GD_ENUMERIC if dstev fails. */
 gd_status gd_krylov_ritz(gd_ctx *ctx, gd_krylov *kr, size_t first, int vectors);
+/* All eigenvalues (kr->ev, ascending; dsterf) and the eigenvectors of the
+ * k largest only (kr->Z columns d-k .. d-1; dstevr, MRRR): O(d^2 + d k)
+ * instead of dstev's O(d^3), for the convergence checks. k <= 16. */
+gd_status gd_krylov_ritz_top(gd_ctx *ctx, gd_krylov *kr, size_t k);
 /* Residual norm of the Ritz pair of column c after gd_krylov_ritz(.., 0, 1)
  * (see the comment on gd_krylov). */
 double gd_krylov_resid(const gd_krylov *kr, size_t c);

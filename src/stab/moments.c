@@ -98,29 +98,44 @@ static void t_matvec(void *data, const double *v, double *out) {
 /* rho = the largest eigenvalue of T (Krein-Rutman: the spectral radius is
  * an eigenvalue, so it is the largest algebraic one) by Lanczos with full
  * reorthogonalisation (src/spectra) from I / sqrt(r), stopping on the Ritz
- * residual <= rho_tol * rho. The Krylov dimension is capped by
- * rho_maxit, by r (r + 1) / 2 (the symmetric matrices) and by 1.25e8 / r^2
- * (1 GB of Lanczos vectors). The Ritz vector goes to S1 (Frobenius norm
- * 1). */
+ * residual <= max(rho_tol, 1e-9) * rho (|theta - rho| is below the
+ * residual). A cycle's Krylov dimension k is capped by
+ * sqrt(RHO_REORTH_FLOPS / r^2) (full reorthogonalisation costs r^2 k^2;
+ * short cycles restarted often measured faster than long ones), by
+ * r (r + 1) / 2 (the symmetric matrices) and by 1.25e8 / r^2 (1 GB of
+ * Lanczos vectors); when a cycle ends unconverged, Lanczos restarts from
+ * its Ritz vector, at most RHO_CYCLES cycles and rho_maxit products in all.
+ * The Ritz vector goes to S1 (Frobenius norm 1). */
+#define RHO_CYCLES 12
+#define RHO_REORTH_FLOPS 1e9
+#define RHO_TOL_MIN 1e-9
 static gd_status lanczos_rho(gd_ctx *ctx, gd_stab *st, double eta, double c, double *rho,
                              size_t *iters, int *converged) {
     const size_t r = st->r, n = r * r;
-    size_t cap = st->p.rho_maxit, sym = r * (r + 1) / 2, mem = (size_t)(1.25e8 / (double)n);
+    size_t cap = (size_t)sqrt(RHO_REORTH_FLOPS / (double)n), sym = r * (r + 1) / 2,
+           mem = (size_t)(1.25e8 / (double)n);
     if (cap > sym) cap = sym;
     if (cap > mem) cap = mem < 20 ? 20 : mem;
-    if (cap < 1) cap = 1;
     double *v0 = st->S1;
     memset(v0, 0, n * sizeof *v0);
     for (size_t k = 0; k < r; k++) v0[k * r + k] = 1.0 / sqrt((double)r);
     t_op op = {st, eta, c};
     gd_lanczos_params lp = gd_lanczos_default_params();
-    lp.k = 1, lp.max_iter = cap, lp.tol = st->p.rho_tol;
+    lp.k = 1, lp.tol = fmax(st->p.rho_tol, RHO_TOL_MIN);
     gd_lanczos_result res;
-    gd_status rc = gd_lanczos_top(ctx, n, t_matvec, &op, &lp, v0, st->S1, &res);
-    *iters = res.nmatvec;
-    *converged = rc == GD_OK && res.converged;
-    *rho = res.eval[0];
-    if (rc == GD_OK && !isfinite(*rho)) rc = GD_ENUMERIC;
+    gd_status rc = GD_OK;
+    size_t used = 0;
+    *converged = 0;
+    for (int cyc = 0; cyc < RHO_CYCLES && !*converged && used < st->p.rho_maxit; cyc++) {
+        lp.max_iter = cap < st->p.rho_maxit - used ? cap : st->p.rho_maxit - used;
+        rc = gd_lanczos_top(ctx, n, t_matvec, &op, &lp, v0, st->S1, &res);
+        if (rc != GD_OK) break;
+        used += res.nmatvec;
+        *converged = res.converged;
+        *rho = res.eval[0];
+        if (!isfinite(*rho)) rc = GD_ENUMERIC;
+    }
+    *iters = used;
     return rc;
 }
 
