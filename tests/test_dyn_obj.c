@@ -137,7 +137,7 @@ static void test_clone(void) {
         char text[128];
         snprintf(text, sizeof text, "%s", gd_obj_text(o[k]));
         gd_obj_free(o[k]); /* the clone must not share anything with the original */
-        double f2 = gd_obj_eval(c, x, g2, H2);
+        double f2 = c ? gd_obj_eval(c, x, g2, H2) : GD_NAN;
         gdt_check(c && gd_obj_dim(c) == n && gd_obj_kind_of(c) == (gd_obj_kind)k && f1 == f2 &&
                       !memcmp(g1, g2, n * sizeof *g1) && !memcmp(H1, H2, n * n * sizeof *H1),
                   "%s: clone evaluates identically after the original is freed", names[k]);

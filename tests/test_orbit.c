@@ -264,10 +264,9 @@ static void test_fast_path(void) {
               bad, neta * K, ndiv);
     gdt_check(ndiv > 0 && ndiv < neta, "fast-path test covers diverging and bounded lanes (%zu of %zu diverged)",
               ndiv, neta);
-    /* gd_orbit_diagram: the mf-scalar objective (fast path) against an
-     * expression objective (generic path) agree on the periods wherever
-     * the orbit is periodic with a margin; and the generic path is
-     * thread-count independent. */
+    /* gd_orbit_diagram: with the mf-scalar objective (fast path) its rows
+     * equal the generic iterates computed above; on an expression objective
+     * (generic path) it is thread-count independent. */
     double x0[2] = {1.7, 0.4};
     gd_orbit_diagram(&ctx, f, eta, neta, x0, T, K, 1e-8, 1e8, 2, pts, per);
     size_t pbad = 0;

@@ -182,7 +182,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             double gs = row[7] / row[8];
             if (isnan(gain_small) || gs < gain_small) gain_small = gs;
         }
-        if (eta * L > 1 && eta * L < 2 && !bad) {
+        if (eta * L > 1 && eta * L < 2 && !bad && isfinite(row[6]) && isfinite(row[7]) && isfinite(row[8])) {
             nbreak++;
             brk_min_top[0] = fmin(brk_min_top[0], row[6]);
             brk_min_top[1] = fmin(brk_min_top[1], row[7]);
@@ -237,6 +237,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         /* On a non-quadratic objective L is the local value at x0, not the
          * smoothness constant the statement is about: report, do not judge. */
         gd_verdict vq = ok ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
+        /* A flow that failed in the range leaves that point out: judge
+         * only what was measured. */
+        if (nflowfail > 0) vq = GD_VERDICT_INCONCLUSIVE;
         gd_result_claim(r, "003-modified-breakdown", SRC, quad ? vq : GD_VERDICT_INCONCLUSIVE,
                         "both pictures (gradient flow and modified flow) break down for larger eta",
                         "for eta in (1/L, 2/L) the error is O(1), not small", meas,
@@ -252,7 +255,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                  "top-direction error ratio mod1/mod2 over eta L in (1, 2): %.3f to %.3f (%s); "
                  "at eta L <= %g it is at least %.3g", gain_min, gain_max,
                  gain_min < 1 ? "the second-order flow is worse somewhere" : "never worse", fitmax, gain_small);
-        vq = ok ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
+        vq = nflowfail > 0 ? GD_VERDICT_INCONCLUSIVE : ok ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
         gd_result_claim(r, "003-modified-higher-order", SRC, quad ? vq : GD_VERDICT_INCONCLUSIVE,
                         "higher-order modified flows do not help when eta is large (can be worse)",
                         "for eta in (1/L, 2/L) the second-order flow is not markedly more accurate than the "
