@@ -18,6 +18,8 @@
 
 /* Standard errors a Lyapunov exponent must clear to count as chaos. */
 #define KCHAOS 8.0
+/* Largest number of kept iterate values (doubles) an experiment allocates. */
+#define MAX_KEPT 2.5e8
 
 static const char SRC[] = "seeds/003_068e10e0fff05d77.txt (Tao and Wang; Wang, Chen, Zhao and Tao, ICLR 2022)";
 
@@ -275,6 +277,11 @@ static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     const size_t n = gd_obj_dim(f), K = (size_t)gd_params_real(p, "steps");
     size_t show = (size_t)gd_params_real(p, "plot-points");
     if (show > K) show = K;
+    if ((double)neta * (double)K * (double)n > MAX_KEPT) {
+        gd_free(eta), gd_obj_free(f);
+        return gd_error(ctx, GD_EINVAL, "--eta count x --steps x variables = %zu x %zu x %zu exceeds %.2g kept "
+                        "values (2 GB); use fewer learning rates or --steps", neta, K, n, MAX_KEPT);
+    }
     double *x0 = gd_malloc(n * sizeof *x0), *pts = gd_malloc(neta * K * n * sizeof *pts);
     int *per = gd_malloc(neta * sizeof *per);
     if (!x0 || !pts || !per) st = gd_error(ctx, GD_ENOMEM, "out of memory for %zu x %zu kept iterates", neta, K);
@@ -433,6 +440,7 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         st = gd_error(ctx, GD_EINVAL, "--steps: need at least --batches (%zu) steps, got %ld", nb, steps);
     if (st == GD_OK) {
         int fail = 0;
+        char fail_msg[sizeof ctx->err] = "out of memory for a thread's copy of the objective";
 #pragma omp parallel num_threads(ctx->threads > 0 ? ctx->threads : 1)
         {
             gd_ctx lc;
@@ -446,12 +454,15 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             for (long jj = 0; jj < (long)neta; jj++)
                 if (c && gd_lyap_spectrum(&lc, c, eta[jj], x0, transient, steps, nb, bound, lam + jj * (long)n,
                                           se + jj * (long)n, div + jj) != GD_OK) {
-#pragma omp atomic write
-                    fail = 1;
+#pragma omp critical(lyap_fail)
+                    {
+                        if (!fail) snprintf(fail_msg, sizeof fail_msg, "%s", lc.err);
+                        fail = 1;
+                    }
                 }
             gd_obj_free(c);
         }
-        if (fail) st = gd_error(ctx, GD_ENOMEM, "lyapunov: out of memory in a thread");
+        if (fail) st = gd_error(ctx, GD_ENUMERIC, "lyapunov: %s", fail_msg);
     }
     double best = -INFINITY, best_se = GD_NAN, best_eta = GD_NAN, best_z = -INFINITY;
     size_t npos = 0, ndiv = 0;
@@ -638,6 +649,11 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         return st;
     }
     double *base = gd_calloc(n, sizeof *base), *starts = gd_malloc(m * n * sizeof *starts);
+    if ((double)m * (double)P * (double)n > MAX_KEPT) {
+        gd_obj_free(f);
+        return gd_error(ctx, GD_EINVAL, "--grid starts x --max-period x variables = %zu x %zu x %zu exceeds %.2g "
+                        "kept values (2 GB); use a coarser --grid or a smaller --max-period", m, P, n, MAX_KEPT);
+    }
     double *pts = gd_malloc(m * P * n * sizeof *pts), *mm = gd_malloc(m * sizeof *mm);
     int *per = gd_malloc(m * sizeof *per);
     if (!base || !starts || !pts || !mm || !per) st = gd_error(ctx, GD_ENOMEM, "out of memory for %zu starts", m);
@@ -766,8 +782,12 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         const char *at = gd_params_str(p, "alt-etas");
         double ae[4];
         int na = 0;
-        for (const char *s = at; *s && na < 4;) {
+        for (const char *s = at; *s;) {
             char *e;
+            if (na == 4) {
+                st = gd_error(ctx, GD_EINVAL, "--alt-etas: at most 4 learning rates, got '%s'", at);
+                break;
+            }
             ae[na] = strtod(s, &e);
             if (e == s || !(ae[na] > 0)) {
                 st = gd_error(ctx, GD_EINVAL, "--alt-etas: expected comma-separated learning rates > 0, got '%s'", at);
