@@ -124,6 +124,8 @@ expect 0 "lambda1" -- run lyapunov --eta 1.9 --out "$T/lya"
 expect 0 "003-regimes-quadratic" -- run regimes --out "$T/reg"
 expect 0 "slope_mod" -- run modified-flow --out "$T/mf"
 expect 0 "imbalance_final" -- run balancing --seeds 4 --eta-l0 0.5:3.5:4 --out "$T/bal"
+# The window claim can fail: a grid that stops below eta L0 = 2 puts the strongest balancing outside (2, 4).
+expect 0 "[refuted]       003-balancing-window" -- run balancing --seeds 6 --eta-l0 0.2:1.8:5 --out "$T/bal2"
 expect 0 "003-ms-gibbs-eta" -- run multiscale --steps 20000 --sweep-steps 20000 --eta 0.1:0.4:2 --out "$T/ms"
 expect 2 "--eta: learning rates must be > 0" -- run orbit --eta 0 --out "$T/z"
 expect 2 "lo < hi" -- run orbit-diagram --eta 2:1:10 --out "$T/z"
