@@ -454,7 +454,7 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             for (long jj = 0; jj < (long)neta; jj++)
                 if (c && gd_lyap_spectrum(&lc, c, eta[jj], x0, transient, steps, nb, bound, lam + jj * (long)n,
                                           se + jj * (long)n, div + jj) != GD_OK) {
-#pragma omp critical(lyap_fail)
+#pragma omp critical
                     {
                         if (!fail) snprintf(fail_msg, sizeof fail_msg, "%s", lc.err);
                         fail = 1;
