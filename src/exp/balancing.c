@@ -275,7 +275,7 @@ static gd_status range_values(gd_ctx *ctx, const char *text, const char *what, s
     gd_status st = gd_exp_parse_range(ctx, text, what, max, &lo, &hi, cnt);
     if (st != GD_OK) return st;
     if (!(lo > 0)) return gd_error(ctx, GD_EINVAL, "%s: values must be > 0, got %g", what, lo);
-    for (size_t i = 0; i < *cnt; i++) v[i] = *cnt == 1 ? lo : lo + (hi - lo) * (double)i / (double)(*cnt - 1);
+    for (size_t i = 0; i < *cnt; i++) v[i] = gd_exp_range_at(lo, hi, *cnt, i, 0);
     return GD_OK;
 }
 

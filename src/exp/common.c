@@ -117,3 +117,9 @@ void gd_exp_addf(char *buf, size_t len, const char *fmt, ...) {
     vsnprintf(buf + u, len - u, fmt, ap);
     va_end(ap);
 }
+
+double gd_exp_range_at(double lo, double hi, size_t count, size_t i, int logspaced) {
+    if (count < 2) return lo;
+    double t = (double)i / (double)(count - 1);
+    return logspaced ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+}

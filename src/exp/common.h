@@ -35,6 +35,11 @@ gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_
 /* Appends printf-style text to the string buf of size len (truncating). */
 void gd_exp_addf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Value i (0 <= i < count) of a range parsed by gd_exp_parse_range:
+ * lo + (hi - lo) i / (count - 1), or lo (hi / lo)^(i / (count - 1)) when
+ * logspaced (lo > 0); lo when count is 1. */
+double gd_exp_range_at(double lo, double hi, size_t count, size_t i, int logspaced);
+
 /* Least-squares slope of y against x. */
 double gd_exp_slope(const double *x, const double *y, size_t n);
 

@@ -144,7 +144,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double brk_min_top[2] = {INFINITY, INFINITY}, gain_max = 0, gain_min = INFINITY, gain_small = GD_NAN;
     for (size_t q = 0; q < cnt; q++) {
         /* log-spaced from hi down to lo (ascending N) */
-        double e0 = cnt == 1 ? lo : exp(log(hi) + (log(lo) - log(hi)) * (double)q / (double)(cnt - 1));
+        double e0 = gd_exp_range_at(lo, hi, cnt, cnt - 1 - q, 1);
         double N = fmax(1, floor(T / e0 + 0.5));
         if (N == lastN) continue;
         lastN = N;

@@ -358,7 +358,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             goto nomem;
         }
         for (size_t k = 0; k < neta && st == GD_OK; k++) {
-            double ek = eta * pow(eta_hi / eta, (double)k / (double)(neta - 1));
+            double ek = gd_exp_range_at(eta, eta_hi, neta, k, 1);
             gd_rng rk;
             gd_rng_stream_init(&rk, ctx->seed, "multiscale-sweep", k, 0);
             size_t n1 = run_chain(o, NULL, NULL, period, ek, x0, transient, ns, NULL, a);

@@ -74,7 +74,7 @@ static gd_status parse_etas(gd_ctx *ctx, const gd_params *p, double **eta, size_
     if (st != GD_OK) return st;
     if (!(lo > 0)) return gd_error(ctx, GD_EINVAL, "--eta: learning rates must be > 0, got '%s'", gd_params_str(p, "eta"));
     if (!(*eta = gd_malloc(*n * sizeof **eta))) return gd_error(ctx, GD_ENOMEM, "out of memory");
-    for (size_t i = 0; i < *n; i++) (*eta)[i] = *n == 1 ? lo : lo + (hi - lo) * (double)i / (double)(*n - 1);
+    for (size_t i = 0; i < *n; i++) (*eta)[i] = gd_exp_range_at(lo, hi, *n, i, 0);
     return GD_OK;
 }
 

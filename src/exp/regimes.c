@@ -188,7 +188,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double bad_eta = GD_NAN, bad_lam = GD_NAN;
     int bad_pred = 0, bad_obs = 0;
     for (size_t k = 0; k < cnt; k++) {
-        double eta = cnt == 1 ? lo : lo + (hi - lo) * (double)k / (double)(cnt - 1);
+        double eta = gd_exp_range_at(lo, hi, cnt, k, 0);
         gd_run g;
         if ((st = run_gd(ctx, q, x0, c, V, eta, steps, 0, work, &g)) != GD_OK) goto done;
         size_t ag = 0;
@@ -261,7 +261,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         size_t m = 0, ok = 0, conv = 0, conv_stable = 0, conv_beyond = 0;
         double Lpmax = 0, first_bad = GD_NAN;
         for (size_t k = 0; k < cnt; k++) {
-            double eta = cnt == 1 ? lo : lo + (hi - lo) * (double)k / (double)(cnt - 1);
+            double eta = gd_exp_range_at(lo, hi, cnt, k, 0);
             gd_run g;
             if ((st = run_gd(ctx, u, x0, c, V, eta, steps, 1, work, &g)) != GD_OK) goto done;
             int pr = predict(eta, L0), ob = observed_all(&g, nu - 1);
