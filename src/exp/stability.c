@@ -339,12 +339,14 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     for (int k = 0; k <= 40; k++) check[k] = (size_t)(Ts * k / 40);
     double Lm[41], Ls[41];
     int agree = 0, cells = 0;
+    double crit_b[MAX_B], bound_b[MAX_B]; /* eta* and the bound per b, the chosen sampling */
     for (int i = 0; i < nb; i++) {
         double c1, b1, d1;
         if ((st = gd_stab_eta_crit(ctx, I.st, bg[i], replace, &c1, NULL)) != GD_OK ||
             (st = gd_stab_eta_bound(ctx, I.st, bg[i], replace, &b1)) != GD_OK ||
             (st = gd_stab_delta_inf(ctx, I.st, bg[i], replace, &d1, NULL)) != GD_OK)
             goto done;
+        crit_b[i] = c1, bound_b[i] = b1;
         double lrow[6] = {(double)bg[i], c1, b1, egd, c1 / b1, d1};
         gd_series_append(gd_result_series_find(r, "limits"), lrow);
         for (int f = 0; f < nfac; f++) {
@@ -444,8 +446,10 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                     gd_stab *S = net ? Ilin.st : I.st;
                     double c1, b1;
                     if (bg[i] > m || (!rp && bg[i] == m)) continue;
-                    if ((st = gd_stab_eta_crit(ctx, S, bg[i], rp, &c1, NULL)) != GD_OK ||
-                        (st = gd_stab_eta_bound(ctx, S, bg[i], rp, &b1)) != GD_OK)
+                    if (!net && rp == replace)
+                        c1 = crit_b[i], b1 = bound_b[i]; /* computed for the phase diagram */
+                    else if ((st = gd_stab_eta_crit(ctx, S, bg[i], rp, &c1, NULL)) != GD_OK ||
+                             (st = gd_stab_eta_bound(ctx, S, bg[i], rp, &b1)) != GD_OK)
                         goto done;
                     double margin = b1 / c1 - 1;
                     if (margin < worst)
