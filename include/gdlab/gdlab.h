@@ -17,4 +17,5 @@
 #include "flow.h"
 #include "orbit.h"
 #include "stats.h"
+#include "modadd.h"
 #endif

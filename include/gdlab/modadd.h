@@ -1,0 +1,118 @@
+/* gdlab modadd: two-layer networks on modular addition, and the Fourier
+ * analysis of what they learn (seed 004: Tian, "Composing global solutions
+ * to reasoning tasks via algebraic objects in neural nets", arXiv
+ * 2410.01779; Gromov, "Grokking modular arithmetic", arXiv 2301.02679).
+ *
+ * The model. For a pair (a, b) of residues mod p, with one-hot inputs e_a
+ * and e_b and no embedding,
+ *   h = W_a e_a + W_b e_b          (q hidden neurons, bias-free),
+ *   o = W_c sigma(h)               (p outputs, bias-free),
+ * and the target class y = (a + b) mod p. The parameters live in one
+ * buffer w (P = 3 p q) in PyTorch's nn.Linear layout:
+ *   W_a (q, p) at 0,  W_b (q, p) at q p,  W_c (p, q) at 2 q p,
+ * so neuron j owns row j of W_a and W_b and column j of W_c.
+ *
+ * Losses, averaged over the n pairs of a batch (stated because every
+ * learning rate depends on it; no factor 1/2):
+ *   projected-mse: (1/n) sum_i ||P (o_i - e_{y_i})||^2, P = I - 1 1^T / p
+ *                  (Tian's objective: the projection removes the constant
+ *                  direction, so o need not sum to 1);
+ *   mse:           (1/n) sum_i ||o_i - e_{y_i}||^2;
+ *   ce:            (1/n) sum_i -log softmax(o_i)_{y_i}.
+ *
+ * Because the inputs are one-hot, the first layer is a gather of two rows
+ * of W_a^T and W_b^T, and its gradient a scatter-add: the work per pass is
+ * three matrix products of n x q x p (forward, dW_c, and the hidden
+ * gradient), done by OpenBLAS, in float32 (the default: half the time of
+ * float64, errors bounded in tests/test_modadd.c) or float64. Parameters,
+ * gradients and the optimizer stay in double either way.
+ *
+ * The analysis (same header, usable without the experiment) is documented
+ * at its declarations below. */
+#ifndef GDLAB_MODADD_H
+#define GDLAB_MODADD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core.h"
+#include "nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/* Persisted by name ("projected-mse", "mse", "ce"): only grows at its end. */
+typedef enum gd_modadd_loss {
+    GD_MODADD_LOSS_PROJECTED_MSE = 0,
+    GD_MODADD_LOSS_MSE,
+    GD_MODADD_LOSS_CE
+} gd_modadd_loss;
+
+/* Name <-> enum; -1 when unknown. */
+int gd_modadd_loss_from_name(const char *name);
+const char *gd_modadd_loss_name(gd_modadd_loss l);
+
+typedef struct gd_modadd_params {
+    size_t p;            /* modulus, 2 .. 4096; default 23 */
+    size_t width;        /* hidden neurons q >= 1; default 512 */
+    gd_act act;          /* activation of the hidden layer; default GD_ACT_SQUARE */
+    gd_modadd_loss loss; /* default GD_MODADD_LOSS_PROJECTED_MSE */
+    int float32;         /* 1: passes in float32 (default), 0: float64 */
+} gd_modadd_params;
+
+gd_modadd_params gd_modadd_default_params(void);
+
+typedef struct gd_modadd gd_modadd;
+
+/* A network for batches of any size, processed in blocks of at most
+ * max_block pairs (0: 512) per thread (ctx->threads workspaces). NULL with a message in ctx on bad parameters
+ * or ENOMEM. */
+gd_modadd *gd_modadd_new(gd_ctx *ctx, const gd_modadd_params *p, size_t max_block);
+/* Frees m; NULL does nothing. */
+void gd_modadd_free(gd_modadd *m);
+
+/* P = 3 p q. */
+size_t gd_modadd_nparams(const gd_modadd *m);
+
+/* PyTorch's default nn.Linear initialisation, bias-free: every entry of W_a
+ * and W_b uniform in +-1/sqrt(p) (fan-in p each), of W_c in +-1/sqrt(q),
+ * times scale; drawn from the stream (seed, "modadd-init", 0, 0). */
+void gd_modadd_init(const gd_modadd *m, double *w, uint64_t seed, double scale);
+
+/* The loss over the n pairs pairs[i] = a p + b (a, b in 0..p-1; targets
+ * (a + b) mod p) and, if grad (P) is non-NULL, its gradient, overwritten.
+ * acc, if non-NULL, receives the share of pairs whose argmax output (first
+ * maximum) is the target. */
+double gd_modadd_loss_grad(gd_modadd *m, const double *w, const uint32_t *pairs, size_t n,
+                           double *grad, double *acc);
+
+/* ---- The Fourier analysis ----
+ *
+ * Convention. For a vector x over Z_p, its DFT is
+ *   X_k = sum_{t=0}^{p-1} x_t exp(-2 pi i k t / p),   k = 0 .. p-1,
+ * unnormalised (Parseval: sum_t x_t^2 = (1/p) sum_k |X_k|^2). For real x,
+ * X_{p-k} = conj(X_k), so frequencies k = 1 .. K, K = (p-1)/2 (p odd;
+ * K = p/2 - 1 and the Nyquist term is counted apart for p even) carry all
+ * non-constant content. Neuron j has three such vectors: row j of W_a
+ * (over a), row j of W_b (over b) and column j of W_c (over c). */
+
+/* Per-neuron spectra. energy (q, K + 1): energy[j (K+1) + k] for k = 0 ..
+ * K is the energy of neuron j at frequency k summed over its three
+ * vectors, (|A_k|^2 + |A_{p-k}|^2 + same for B and C) / p for k >= 1 and
+ * |X_0|^2 / p for k = 0, so that a row sums to the squared norm of the
+ * neuron's weights (up to the Nyquist term for p even). coef (q, K, 3)
+ * complex (re, im interleaved), may be NULL: coef[((j K + k-1) 3 + v) 2]
+ * is X_k / p of vector v (0: W_a row, 1: W_b row, 2: W_c column) at
+ * frequency k = 1 .. K: the paper's normalised coefficient. w is a
+ * modadd parameter buffer of modulus p and width q. */
+gd_status gd_modadd_spectra(gd_ctx *ctx, size_t p, size_t q, const double *w, double *energy,
+                            double *coef);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif
