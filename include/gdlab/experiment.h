@@ -41,6 +41,7 @@ typedef struct gd_param_value {
     double x;   /* number (INFINITY for "inf"); NAN for "opt" and strings */
     char *s;    /* the text as given */
     int is_opt; /* "opt" was given */
+    int is_set; /* given by the caller (gd_params_set after init), not defaulted */
 } gd_param_value;
 
 typedef struct gd_params {
@@ -61,6 +62,10 @@ gd_status gd_params_set(gd_params *p, const char *name, const char *text,
 double gd_params_real(const gd_params *p, const char *name);
 const char *gd_params_str(const gd_params *p, const char *name);
 int gd_params_is_opt(const gd_params *p, const char *name);
+/* Whether the caller set the parameter (as opposed to its default): what
+ * lets an experiment refuse a parameter that does not apply to the chosen
+ * mode instead of dropping it. */
+int gd_params_is_set(const gd_params *p, const char *name);
 /* Frees what p owns; p itself is the caller's. */
 void gd_params_free(gd_params *p);
 

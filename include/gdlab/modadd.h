@@ -110,6 +110,66 @@ double gd_modadd_loss_grad(gd_modadd *m, const double *w, const uint32_t *pairs,
 gd_status gd_modadd_spectra(gd_ctx *ctx, size_t p, size_t q, const double *w, double *energy,
                             double *coef);
 
+
+/* The semiring product of two solutions x (m1 neurons) and y (m2 neurons)
+ * is the m1 m2 neurons (i, i') whose coefficients at every frequency are
+ * products, z_v = x_{v,i} y_{v,i'} (v = a, b, c). A neuron's triple is
+ * defined only up to the rescaling (z_a, z_b, z_c) -> (s z_a, s z_b,
+ * z_c / s^2), s real and non-zero, which leaves the network unchanged and
+ * which weight decay settles per neuron; so the test uses the two
+ * features
+ *   f1 = z_a^2 conj(z_c),   f2 = z_b^2 conj(z_c),
+ * which are invariant under it and multiplicative under the product: a
+ * product group arranged on its m1 x m2 grid has F1 and F2 of rank one.
+ *
+ * gd_modadd_factor_resid: z (n, 3) complex (re, im interleaved) are the
+ * triples of n = 2 m2 neurons at one frequency (m2 = 2 or 3). Returns the
+ * smallest, over the arrangements of the neurons on a 2 x m2 grid, of
+ * max(res(F1), res(F2)), res(M) = sigma_2(M) / ||M||_F, the relative
+ * distance to the nearest rank-one matrix (0 for an exact product, never
+ * above 1/sqrt(2) for two rows). If grid is not NULL it
+ * receives the best arrangement: grid[r m2 + c] = the neuron at (r, c). */
+double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid);
+
+typedef struct gd_modadd_analysis_params {
+    double inactive;       /* a neuron is inactive when its squared weight norm is below
+                              this share of the largest neuron's; default 1e-3 */
+    double coef_threshold; /* the paper's rule: neuron j counts for frequency k when
+                              max_v |X_{v,k}| / p > this; default 0.05 */
+    double factor_tol;     /* a group of order 4 or 6 factors when its residual is
+                              below this; default 0.1 */
+} gd_modadd_analysis_params;
+
+gd_modadd_analysis_params gd_modadd_analysis_default_params(void);
+
+typedef struct gd_modadd_neuron {
+    int active;   /* 1 unless below the inactive threshold */
+    size_t freq;  /* dominant frequency 1 .. K (largest energy over k >= 1) */
+    double share; /* the energy at freq over the neuron's total energy */
+    double norm2; /* squared norm of its three weight vectors */
+} gd_modadd_neuron;
+
+typedef struct gd_modadd_freq {
+    size_t order;        /* scale-free rule: active neurons whose dominant frequency is k */
+    size_t order_paper;  /* the paper's rule: neurons with max_v |X_{v,k}|/p > coef_threshold */
+    double r_kkk_re, r_kkk_im; /* 2 p r_kkk (1 at a global optimum) */
+    double factor_resid; /* for order 4 or 6 (scale-free rule): gd_modadd_factor_resid; NAN else */
+} gd_modadd_freq;
+
+/* Analyses the weights w of a network of modulus p (odd, >= 3) and width
+ * q: neurons (q) and freqs (K) are filled; *r_off receives the largest
+ * |2 p r_{k1 k2 k}| over k = 1..K and signed k1, k2 in +-(1..K) with
+ * (k1, k2) != (k, k), where
+ *   r_{k1 k2 k} = sum_j z_{a,k1,j} z_{b,k2,j} conj(z_{c,k,j}),
+ *   z_{v,-k,j} = conj(z_{v,k,j}),
+ * the coefficient of o at frequencies (k1, k2; k) divided by 2 p^3: the
+ * network fits the target (a + b) mod p exactly only if 2 p r_kkk = 1 and
+ * every other such r vanishes (the squared terms of x^2 live at k1 = 0 or
+ * k2 = 0 and do not enter). GD_EINVAL for even p. */
+gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
+                            const gd_modadd_analysis_params *ap, gd_modadd_neuron *neurons,
+                            gd_modadd_freq *freqs, double *r_off);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

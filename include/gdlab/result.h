@@ -78,6 +78,10 @@ typedef struct gd_plot {
     size_t nhlines;     /* horizontal reference lines */
     double hline[GD_PLOT_MAX_HLINES];
     const char *hlabel[GD_PLOT_MAX_HLINES];
+    const char *heat;   /* NULL, or a column of line[0]'s series holding values
+                           in [0, 1]: line[0] is then drawn as a heat map of
+                           unit cells centred on (x, y), white (0) to dark
+                           blue (1), and left out of the legend */
 } gd_plot;
 
 /* One parameter as it was used, for the summary: a number or a string. */
@@ -99,6 +103,8 @@ typedef struct gd_result {
     size_t nscalars; gd_scalar *scalars;
     size_t nclaims;  gd_claim *claims;
     size_t nplots;   gd_plot *plots; /* deep copies */
+    size_t nnotes;   char **notes;   /* what the run chose for the user, e.g. a
+                                        default clipped to the data */
 } gd_result;
 
 /* A new, empty result for `experiment`; NULL on allocation failure. */
@@ -139,6 +145,14 @@ gd_status gd_result_claim(gd_result *r, const char *id, const char *source,
 
 /* Adds a plot (deep copy of p and its strings). */
 gd_status gd_result_plot(gd_result *r, const gd_plot *p);
+
+/* Adds a note (printf-formatted): a choice the run made that the user
+ * should read, such as a default adapted to a small problem. */
+gd_status gd_result_note(gd_result *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Sets status and a printf-formatted detail. */
 void gd_result_set_status(gd_result *r, gd_run_status s, const char *fmt, ...)

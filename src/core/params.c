@@ -73,6 +73,7 @@ gd_status gd_params_init(gd_params *p, const gd_param_spec *spec, gd_ctx *ctx) {
             gd_params_free(p);
             return st;
         }
+        p->v[i].is_set = 0;
     }
     return GD_OK;
 }
@@ -94,6 +95,7 @@ gd_status gd_params_set(gd_params *p, const char *name, const char *text,
     if (st != GD_OK) return st;
     v.s = gd_strdup(text);
     if (!v.s) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    v.is_set = 1;
     gd_free(p->v[i].s);
     p->v[i] = v;
     return GD_OK;
@@ -115,6 +117,10 @@ const char *gd_params_str(const gd_params *p, const char *name) {
 
 int gd_params_is_opt(const gd_params *p, const char *name) {
     return get(p, name)->is_opt;
+}
+
+int gd_params_is_set(const gd_params *p, const char *name) {
+    return get(p, name)->is_set;
 }
 
 void gd_params_free(gd_params *p) {

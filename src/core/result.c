@@ -94,6 +94,7 @@ static void plot_clear(gd_plot *p) {
     gd_free((void *)p->title);
     gd_free((void *)p->xlabel);
     gd_free((void *)p->ylabel);
+    gd_free((void *)p->heat);
     for (size_t i = 0; i < GD_PLOT_MAX_LINES; i++) {
         gd_free((void *)p->line[i].series);
         gd_free((void *)p->line[i].x);
@@ -120,6 +121,8 @@ void gd_result_free(gd_result *r) {
     gd_free(r->scalars);
     gd_free(r->claims);
     gd_free(r->plots);
+    for (size_t i = 0; i < r->nnotes; i++) gd_free(r->notes[i]);
+    gd_free(r->notes);
     gd_free(r->experiment);
     gd_free(r->status_detail);
     gd_free(r);
@@ -306,6 +309,7 @@ gd_status gd_result_plot(gd_result *r, const gd_plot *p) {
     c.title = dup_or_null(p->title, &ok);
     c.xlabel = dup_or_null(p->xlabel, &ok);
     c.ylabel = dup_or_null(p->ylabel, &ok);
+    c.heat = dup_or_null(p->heat, &ok);
     c.logx = p->logx;
     c.logy = p->logy;
     c.nlines = p->nlines;
@@ -329,6 +333,18 @@ gd_status gd_result_plot(gd_result *r, const gd_plot *p) {
         return GD_ENOMEM;
     }
     r->plots[r->nplots++] = c;
+    return GD_OK;
+}
+
+gd_status gd_result_note(gd_result *r, const char *fmt, ...) {
+    GD_ASSERT(r != NULL && fmt != NULL);
+    if (grow((void **)&r->notes, r->nnotes, sizeof *r->notes)) return GD_ENOMEM;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    if (!s) return GD_ENOMEM;
+    r->notes[r->nnotes++] = s;
     return GD_OK;
 }
 

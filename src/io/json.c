@@ -120,6 +120,9 @@ static cJSON *summary_tree(const gd_result *r) {
 
     ok = ok && add(root, "status", cJSON_CreateString(gd_run_status_name(r->status)))
          && add(root, "status_detail", str_or_null(r->status_detail));
+    cJSON *notes = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && add(root, "notes", notes);
+    for (size_t i = 0; ok && i < r->nnotes; i++) ok = push(notes, cJSON_CreateString(r->notes[i]));
 
     cJSON *scalars = ok ? cJSON_CreateObject() : NULL;
     ok = ok && add(root, "scalars", scalars);

@@ -63,6 +63,7 @@ static const char marker[] = "\xe2\x97\x8f";
 typedef struct line_pts {
     PLFLT *x, *y;     /* (n) */
     PLFLT *elo, *ehi; /* (n) error-bar ends, or NULL without yerr */
+    PLFLT *z;         /* (n) cell values of a heat map, or NULL */
     char *brk;        /* (n) */
     size_t n;
 } line_pts;
@@ -103,6 +104,7 @@ static void data_free(plot_data *d) {
         gd_free(d->line[i].y);
         gd_free(d->line[i].elo);
         gd_free(d->line[i].ehi);
+        gd_free(d->line[i].z);
         gd_free(d->line[i].brk);
     }
 }
@@ -117,8 +119,10 @@ static gd_status gather_line(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
                         l->series);
     long cx = gd_series_col(s, l->x), cy = gd_series_col(s, l->y);
     long ce = l->yerr ? gd_series_col(s, l->yerr) : -1;
+    const char *zc = k == 0 ? p->heat : NULL;
+    long cz = zc ? gd_series_col(s, zc) : -1;
     const char *missing = cx < 0 ? l->x : cy < 0 ? l->y
-                          : (l->yerr && ce < 0) ? l->yerr : NULL;
+                          : (l->yerr && ce < 0) ? l->yerr : (zc && cz < 0) ? zc : NULL;
     if (missing)
         return gd_error(ctx, GD_EINVAL, "plot %s: series \"%s\" has no column \"%s\"",
                         p->name, l->series, missing);
@@ -130,7 +134,8 @@ static gd_status gather_line(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
         lp->elo = gd_malloc(m * sizeof *lp->elo);
         lp->ehi = gd_malloc(m * sizeof *lp->ehi);
     }
-    if (!lp->x || !lp->y || !lp->brk || (ce >= 0 && (!lp->elo || !lp->ehi)))
+    if (cz >= 0) lp->z = gd_malloc(m * sizeof *lp->z);
+    if (!lp->x || !lp->y || !lp->brk || (ce >= 0 && (!lp->elo || !lp->ehi)) || (cz >= 0 && !lp->z))
         return gd_error(ctx, GD_ENOMEM, "plot %s: out of memory", p->name);
     int gap = 0;
     for (size_t i = 0; i < m; i++) {
@@ -145,6 +150,7 @@ static gd_status gather_line(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
         lp->y[j] = y;
         lp->brk[j] = (char)gap;
         gap = 0;
+        if (cz >= 0) lp->z[j] = row[cz];
         if (ce >= 0) {
             /* Ends of the bar y -+ e; NAN where the bar cannot be drawn,
              * -INFINITY where its lower end is below zero on a log axis
@@ -206,9 +212,12 @@ static gd_status gather(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
         gd_status st = gather_line(ctx, r, p, k, &d->line[k]);
         if (st != GD_OK) return st;
         const line_pts *lp = &d->line[k];
+        const double c = lp->z ? 0.5 : 0; /* half a heat-map cell */
         for (size_t i = 0; i < lp->n; i++) {
-            extend(lp->x[i], &xlo, &xhi);
-            extend(lp->y[i], &ylo, &yhi);
+            extend(lp->x[i] - c, &xlo, &xhi);
+            extend(lp->x[i] + c, &xlo, &xhi);
+            extend(lp->y[i] - c, &ylo, &yhi);
+            extend(lp->y[i] + c, &ylo, &yhi);
             if (lp->elo) {
                 extend(lp->elo[i], &ylo, &yhi);
                 extend(lp->ehi[i], &ylo, &yhi);
@@ -326,7 +335,7 @@ static int legend_build(legend *lg, const gd_plot *p) {
     memset(lg, 0, sizeof *lg);
     for (size_t k = 0; k < p->nlines; k++) {
         const char *t = p->line[k].label ? p->line[k].label : p->line[k].y;
-        if (t[0] == '\0') continue;
+        if (t[0] == '\0' || (k == 0 && p->heat)) continue;
         PLINT i = lg->n;
         if (!(lg->text[i] = pl_escape(t))) return 0;
         lg->n++;
@@ -417,6 +426,17 @@ static void draw(const plot_data *d, const char *title, const char *xlabel,
 
     for (size_t k = 0; k < p->nlines; k++) {
         const line_pts *lp = &d->line[k];
+        if (lp->z) {
+            /* Heat map: one filled unit cell per point, colour map 1. */
+            for (size_t i = 0; i < lp->n; i++) {
+                const double v = isfinite(lp->z[i]) ? fmin(fmax(lp->z[i], 0), 1) : 0;
+                PLFLT cx[4] = {lp->x[i] - 0.5, lp->x[i] + 0.5, lp->x[i] + 0.5, lp->x[i] - 0.5};
+                PLFLT cy[4] = {lp->y[i] - 0.5, lp->y[i] - 0.5, lp->y[i] + 0.5, lp->y[i] + 0.5};
+                plcol1(v);
+                plfill(4, cx, cy);
+            }
+            continue;
+        }
         plcol0(line_color(k));
         pllsty(line_style(k));
         plwidth(LINE_WIDTH);
@@ -508,6 +528,9 @@ static gd_status render(gd_ctx *ctx, const plot_data *d, const legend *lg,
     for (int i = 0; i < NPALETTE; i++)
         plscol0(COL_LINE0 + i, palette[i][0], palette[i][1], palette[i][2]);
     plscol0(COL_REF, 0x33, 0x33, 0x33);
+    /* Colour map 1 (heat maps): white to dark blue, linear in RGB. */
+    PLFLT pos[2] = {0, 1}, cr[2] = {1, 0.03}, cg[2] = {1, 0.19}, cb[2] = {1, 0.42};
+    plscmap1l(1, 2, pos, cr, cg, cb, NULL);
     plinit();
     if (!errcode) draw(d, title, xlabel, ylabel, lg);
     plend1();

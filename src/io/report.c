@@ -60,6 +60,11 @@ static void put_experiment(gd_io_buf *b, const gd_result *r) {
     }
     gd_io_buf_printf(b, ". Seed %llu, %.3g s.\n", (unsigned long long)r->seed,
                      r->elapsed_s);
+    for (size_t i = 0; i < r->nnotes; i++) {
+        gd_io_buf_puts(b, "\nNote: ");
+        put_text(b, r->notes[i]);
+        gd_io_buf_puts(b, "\n");
+    }
     if (r->nparams) {
         gd_io_buf_puts(b, "\nParameters:");
         for (size_t i = 0; i < r->nparams; i++)

@@ -89,6 +89,10 @@ void gd_io_print_summary(FILE *f, const gd_result *r) {
     } else {
         fputc('\n', f);
     }
+    for (size_t i = 0; i < r->nnotes; i++) {
+        fputs("note: ", f);
+        wrap(f, r->notes[i], 6, 6);
+    }
 
     if (r->nparams) {
         /* Parameters as one wrapped line of name=value pairs. */
