@@ -7,7 +7,8 @@
  * and van den Eshof, Numer. Math. 101, 2005), so the basis stays orthonormal
  * to rounding and no spurious copies of converged Ritz values appear; the
  * cost is O(n d) per step and O(n max_iter) memory. After a step the Ritz
- * pairs (theta_i, V_d s_i) of T_d come from LAPACK dstev; the residual of
+ * pairs (theta_i, V_d s_i) of T_d come from LAPACK dsterf and dstevr (the
+ * returned values, residuals and vectors from one solve); the residual of
  * pair i is |beta_d s_{d,i}| (plus the dropped remainders at breakdowns),
  * and the iteration stops when the k largest pairs all have residual
  * <= tol * max(|theta_1|, 1e-300), or when the Krylov dimension reaches
@@ -328,16 +329,22 @@ gd_status gd_lanczos_top(gd_ctx *ctx, size_t n, gd_matvec A, void *data,
         block0 = d;
         random_block = 1;
     }
-    res->converged = conv && trusted;
-    /* Ritz vectors y_i = V_d^T s_i from a fresh solve of T_d (the checks
-     * above may have left a block's solution in kr.Z). */
+    /* Ritz vectors y_i = V_d^T s_i. The checks above may have left a
+     * block's solution in kr.Z, so T_d is solved again, by the same solver
+     * as the last check, and res is taken from that solve too: values,
+     * residuals and vectors must be one solve's. A different solver (dstev)
+     * may order nearly equal Ritz values from different blocks (copies of a
+     * multiple eigenvalue) differently, pairing one block's residual with
+     * another block's vector. */
     if (evec) {
         const size_t d = kr.d;
-        if ((st = gd_krylov_ritz(ctx, &kr, 0, 1)) != GD_OK) goto done;
+        if ((st = gd_krylov_ritz_top(ctx, &kr, k)) != GD_OK) goto done;
+        conv = top_k(&kr, k, p->tol, res);
         for (size_t i = 0; i < k; i++)
             cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, kr.bn, 1.0, kr.V, kr.bn,
                         kr.Z + (d - 1 - i) * d, 1, 0.0, evec + i * n, 1);
     }
+    res->converged = conv && trusted;
 done:
     gd_krylov_free(&kr);
     return st;
