@@ -308,11 +308,11 @@ static void check_summary(const char *text, const gd_result *r) {
     }
     static const char *keys[] = {"experiment", "version", "seed", "params",
                                  "status", "status_detail", "scalars", "claims",
-                                 "series", "plots", "elapsed_s"};
+                                 "series", "plots", "elapsed_s", "notes"};
     int n = cJSON_GetArraySize(j), all = 1;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         all &= cJSON_HasObjectItem(j, keys[i]);
-    gdt_check(all && n == 11, "exactly the 11 contract keys (%d)", n);
+    gdt_check(all && n == 12, "exactly the 12 contract keys (%d)", n);
 
     gdt_check(json_is_str(cJSON_GetObjectItem(j, "experiment"), "eos-quad"), "experiment");
     gdt_check(json_is_str(cJSON_GetObjectItem(j, "version"), GD_VERSION), "version");

@@ -3,7 +3,8 @@
  * The contract (io.h) is
  *   {"experiment": str, "version": GD_VERSION, "seed": integer,
  *    "params": {NAME: number | str}, "status": "ok"|"diverged"|"failed",
- *    "status_detail": str | null,
+ *    "status_detail": str | null, "notes": [str] (choices the run made, e.g. a
+ *    default clipped to the data),
  *    "scalars": {NAME: {"value": number|null, "se": number|null}},
  *    "claims": [{"id","source","statement","predicted","measured",
  *                "verdict","evidence"}],

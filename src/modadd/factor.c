@@ -12,21 +12,27 @@ gd_modadd_analysis_params gd_modadd_analysis_default_params(void) {
                                        .factor_tol = 0.1};
 }
 
-/* sigma_2(M) / ||M||_F for M (2, m) complex: the smaller eigenvalue of
- * the 2 x 2 Gram matrix M M^H in closed form. */
+/* sigma_2(M) / ||M||_F for M (2, m) complex: sigma_2^2 = det(M M^H) /
+ * sigma_1^2, with det(M M^H) = sum of |2 x 2 minors|^2 (Cauchy-Binet), so
+ * that an exact product gives a residual at rounding level, not at its
+ * square root as tr/2 - sqrt(...) would. */
 static double rank1_resid(const double complex *M, size_t m) {
-    double g11 = 0, g22 = 0;
+    double g11 = 0, g22 = 0, det = 0;
     double complex g12 = 0;
     for (size_t c = 0; c < m; c++) {
         g11 += creal(M[c] * conj(M[c]));
         g22 += creal(M[m + c] * conj(M[m + c]));
         g12 += M[c] * conj(M[m + c]);
+        for (size_t d = c + 1; d < m; d++) {
+            const double complex mi = M[c] * M[m + d] - M[d] * M[m + c];
+            det += creal(mi * conj(mi));
+        }
     }
     const double tr = g11 + g22;
     if (!(tr > 0)) return 0;
     const double h = 0.5 * (g11 - g22);
-    const double lmin = 0.5 * tr - sqrt(h * h + creal(g12 * conj(g12)));
-    return sqrt(fmax(lmin, 0) / tr);
+    const double lmax = 0.5 * tr + sqrt(h * h + creal(g12 * conj(g12)));
+    return sqrt(det / lmax / tr);
 }
 
 double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid) {
