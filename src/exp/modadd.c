@@ -73,7 +73,7 @@ typedef struct run_out {
     double train_loss, test_loss, train_acc, test_acc;
     long step_train_99, step_test_99, diverged_at, steps_done;
     size_t active, nfreq, n4, n6, n4p, n6p, nfact, nperiodic;
-    double rkkk_sum, r_off, resid_max_fact;
+    double rkkk_sum, r_off;
 } run_out;
 
 static int is_adam(const char *o) { return !strcmp(o, "adam") || !strcmp(o, "adamw"); }
@@ -208,7 +208,6 @@ static gd_status run_one(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t 
         out->n4p += f->order_paper == 4, out->n6p += f->order_paper == 6;
         const int fact = f->factor_resid < ap.factor_tol;
         out->nfact += (size_t)fact;
-        if (fact) out->resid_max_fact = fmax(out->resid_max_fact, f->factor_resid);
         out->rkkk_sum += f->r_kkk_re;
         if (fs) {
             double row[7] = {(double)k, (double)f->order, (double)f->order_paper, f->r_kkk_re,
