@@ -395,7 +395,8 @@ static gd_status claims(const gd_params *pa, gd_result *r, const run_out *runs, 
     int grows = 1, untrained = 0;
     for (int i = 0; i < np; i++) {
         const run_out *u = &byp[i];
-        untrained |= u->diverged_at >= 0 || (u->ntest ? u->test_acc : u->train_acc) < 0.99;
+        untrained |= u->diverged_at >= 0 || (u->ntest ? u->test_acc : u->train_acc) < 0.99 ||
+                     u->n4 + u->n6 == 0; /* no share to compare */
         gd_exp_addf(meas, sizeof meas, "%sp %zu: %.2f", i ? ", " : "", u->p, ratio(u->n4, u->n4 + u->n6));
         for (int j = 0; j < np; j++)
             if (byp[j].p > u->p && ratio(byp[j].n4, byp[j].n4 + byp[j].n6) < ratio(u->n4, u->n4 + u->n6))
@@ -406,7 +407,8 @@ static gd_status claims(const gd_params *pa, gd_result *r, const run_out *runs, 
                            "the share of order-4 among order-4 and order-6 solutions grows with p",
                            "non-decreasing in p", meas,
                            "one run per modulus (the first seed); confirmed when the share never falls as "
-                           "p grows; inconclusive when a run did not reach 99%% accuracy");
+                           "p grows; inconclusive when a run did not reach 99%% accuracy or found no "
+                           "solution of order 4 or 6");
 }
 
 static gd_status run_common(const gd_params *pa, gd_ctx *ctx, gd_result *r, int gromov) {
