@@ -67,8 +67,8 @@ gd_modadd_params gd_modadd_default_params(void);
 typedef struct gd_modadd gd_modadd;
 
 /* A network for batches of any size, processed in blocks of at most
- * max_block pairs (0: 512) per thread (ctx->threads workspaces). NULL with a message in ctx on bad parameters
- * or ENOMEM. */
+ * max_block pairs (0: 512), with one workspace per thread of ctx. NULL
+ * with a message in ctx on bad parameters or ENOMEM. */
 gd_modadd *gd_modadd_new(gd_ctx *ctx, const gd_modadd_params *p, size_t max_block);
 /* Frees m; NULL does nothing. */
 void gd_modadd_free(gd_modadd *m);

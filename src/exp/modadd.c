@@ -79,6 +79,12 @@ typedef struct run_out {
 static int is_adam(const char *o) { return !strcmp(o, "adam") || !strcmp(o, "adamw"); }
 static int is_mom(const char *o) { return !strcmp(o, "momentum") || !strcmp(o, "nesterov"); }
 
+/* The training pairs at modulus p: the train fraction of p^2, at least 1. */
+static size_t train_pairs(const gd_params *pa, size_t p) {
+    const long n = llround(gd_params_real(pa, "train-fraction") * (double)(p * p));
+    return n < 1 ? 1 : (size_t)n;
+}
+
 /* The split: a Fisher-Yates shuffle of the p^2 pair ids from the stream
  * (seed, "modadd-split", 0, 0); the first ntrain are the training set. */
 static void split(size_t p, uint64_t seed, uint32_t *ids) {
@@ -107,8 +113,7 @@ static gd_status run_one(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t 
     mp.float32 = !strcmp(gd_params_str(pa, "precision"), "float32");
     memset(out, 0, sizeof *out);
     out->p = p;
-    out->ntrain = (size_t)llround(gd_params_real(pa, "train-fraction") * (double)n);
-    if (out->ntrain < 1) out->ntrain = 1;
+    out->ntrain = train_pairs(pa, p);
     out->ntest = n - out->ntrain;
     out->step_train_99 = out->step_test_99 = out->diverged_at = -1;
     out->test_loss = out->test_acc = GD_NAN;
@@ -193,13 +198,12 @@ static gd_status run_one(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t 
         static const char *const fc[] = {"k", "order", "order_paper", "r_kkk", "r_kkk_im",
                                          "factor_resid", "factorable"};
         static const char *const hc[] = {"neuron", "k", "energy_share"};
-        fs = gd_result_series_new(r, "frequencies", 7, fc);
-        hs = fs ? gd_result_series_new(r, "fourier", 3, hc) : NULL;
-        fs = gd_result_series_find(r, "frequencies");
-        if (!fs || !hs) {
+        /* Both made before either is filled: a new series may move the others. */
+        if (!gd_result_series_new(r, "frequencies", 7, fc) || !(hs = gd_result_series_new(r, "fourier", 3, hc))) {
             st = gd_error(ctx, GD_ENOMEM, "out of memory");
             goto done;
         }
+        fs = gd_result_series_find(r, "frequencies");
     }
     for (size_t k = 1; k <= K; k++) {
         const gd_modadd_freq *f = &fr[k - 1];
@@ -273,7 +277,7 @@ static gd_status check(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t *p
         }
     if (known && !is_mom(on) && gd_params_is_set(pa, "momentum"))
         gd_exp_addf(bad, sizeof bad, "; --momentum applies to --optimizer momentum or nesterov, not %s", on);
-    const size_t ntrain = (size_t)fmax(1, llround(gd_params_real(pa, "train-fraction") * (double)(p * p)));
+    const size_t ntrain = train_pairs(pa, p);
     *batch = (size_t)gd_params_real(pa, "batch");
     if (known && !strcmp(on, "gd") && *batch)
         gd_exp_addf(bad, sizeof bad, "; --batch applies to stochastic optimizers; gd is full-batch (use --optimizer sgd)");
@@ -291,7 +295,7 @@ static gd_status check(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t *p
         for (int i = 0; i < ng; i++) {
             if (more[i] < 3 || more[i] > 4095 || more[i] % 2 == 0)
                 gd_exp_addf(bad, sizeof bad, "; --p-grid: %zu is not an odd modulus in [3, 4095]", more[i]);
-            else if (*batch > (size_t)fmax(1, llround(gd_params_real(pa, "train-fraction") * (double)(more[i] * more[i]))))
+            else if (*batch > train_pairs(pa, more[i]))
                 gd_exp_addf(bad, sizeof bad, "; --batch %zu exceeds the training pairs of p = %zu", *batch, more[i]);
             ps[(*np)++] = more[i];
         }
@@ -300,8 +304,7 @@ static gd_status check(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t *p
     if (!strcmp(on, "sgd") && *batch == 0) {
         *batch = ntrain < 128 ? ntrain : 128;
         for (int i = 1; i < *np; i++) {
-            size_t nt = (size_t)fmax(1, llround(gd_params_real(pa, "train-fraction") * (double)(ps[i] * ps[i])));
-            if (nt < *batch) *batch = nt;
+            if (train_pairs(pa, ps[i]) < *batch) *batch = train_pairs(pa, ps[i]);
         }
         return gd_result_note(r, "--optimizer sgd without --batch: batches of %zu pairs (128, or the whole "
                               "training set if smaller)", *batch);
@@ -337,8 +340,10 @@ static gd_status claims(const gd_params *pa, gd_result *r, const run_out *runs, 
         const run_out *u = &runs[0];
         gd_verdict v = u->diverged_at >= 0 ? GD_VERDICT_INCONCLUSIVE
                        : u->step_test_99 >= 0 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
-        snprintf(meas, sizeof meas, "train accuracy 99%% at step %ld, test at step %ld; final test accuracy %.4f",
-                 u->step_train_99, u->step_test_99, u->test_acc);
+        char at[32] = "never";
+        if (u->step_test_99 >= 0) snprintf(at, sizeof at, "step %ld", u->step_test_99);
+        snprintf(meas, sizeof meas, "train accuracy 99%% at step %ld, test %s; final test accuracy %.4f",
+                 u->step_train_99, at, u->test_acc);
         gd_result_claim(r, "004-gromov-grok", SRC_GROMOV, v,
                         "a two-layer x^2 network trained by plain full-batch GD on the MSE without "
                         "regularisation generalises (groks) on (a + b) mod p (tested here from PyTorch's "
