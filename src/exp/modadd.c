@@ -340,10 +340,12 @@ static gd_status claims(const gd_params *pa, gd_result *r, const run_out *runs, 
         const run_out *u = &runs[0];
         gd_verdict v = u->diverged_at >= 0 ? GD_VERDICT_INCONCLUSIVE
                        : u->step_test_99 >= 0 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED;
-        char at[32] = "never";
-        if (u->step_test_99 >= 0) snprintf(at, sizeof at, "step %ld", u->step_test_99);
-        snprintf(meas, sizeof meas, "train accuracy 99%% at step %ld, test %s; final test accuracy %.4f",
-                 u->step_train_99, at, u->test_acc);
+        char at[2][32] = {"never", "never"};
+        const long st99[2] = {u->step_train_99, u->step_test_99};
+        for (int i = 0; i < 2; i++)
+            if (st99[i] >= 0) snprintf(at[i], sizeof at[i], "at step %ld", st99[i]);
+        snprintf(meas, sizeof meas, "train accuracy 99%% %s, test %s; final test accuracy %.4f", at[0], at[1],
+                 u->test_acc);
         gd_result_claim(r, "004-gromov-grok", SRC_GROMOV, v,
                         "a two-layer x^2 network trained by plain full-batch GD on the MSE without "
                         "regularisation generalises (groks) on (a + b) mod p (tested here from PyTorch's "
