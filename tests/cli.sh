@@ -147,14 +147,15 @@ for f in curves.csv frequencies.csv fourier.csv fourier.png orders.png accuracy.
   if [ -s "$T/ma/$f" ]; then ok "modadd wrote $f"; else bad "modadd did not write $f"; fi
 done
 expect 0 "batches of 128 pairs" -- run modadd --p 13 --width 16 --steps 5 --optimizer sgd --lr 0.1 --out "$T/ma2"
-expect 0 "004-gromov-grok" -- modadd-gromov --p 11 --width 32 --steps 50 --lr 0.5 --out "$T/mg"
-expect 0 "exploded at step" -- modadd-gromov --p 11 --width 32 --steps 50 --lr 50 --out "$T/mgd"
+expect 0 "004-gromov-grok" -- modadd-gromov --p 11 --width 32 --steps 50 --lr 100 --out "$T/mg"
+expect 0 "exploded at step" -- modadd-gromov --p 11 --width 32 --steps 50 --lr 1e6 --out "$T/mgd"
 expect 2 "--beta1 applies to --optimizer adam or adamw, not gd; --momentum applies to" -- run modadd --optimizer gd --beta1 0.8 --momentum 0.5 --out "$T/z"
 expect 2 "--p: expected an odd modulus" -- run modadd --p 24 --out "$T/z"
 expect 2 "--batch 1000 exceeds the 476 training pairs" -- run modadd --optimizer adam --batch 1000 --out "$T/z"
 expect 2 "--loss: expected projected-mse, mse or ce" -- run modadd --loss huber --out "$T/z"
 expect 2 "--p-grid: 8 is not an odd modulus" -- run modadd --p-grid 7,8 --out "$T/z"
 expect 2 "--precision: expected float32 or float64" -- run modadd --precision half --out "$T/z"
+expect 2 "--parameterization: expected pytorch or mean-field, got 'ntk'" -- run modadd --parameterization ntk --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed modadd run left output"; else ok "failed modadd runs wrote nothing"; fi
 
 echo "$pass passed, $fail failed"

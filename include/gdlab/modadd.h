@@ -5,9 +5,12 @@
  *
  * The model. For a pair (a, b) of residues mod p, with one-hot inputs e_a
  * and e_b and no embedding,
- *   h = W_a e_a + W_b e_b          (q hidden neurons, bias-free),
- *   o = W_c sigma(h)               (p outputs, bias-free),
- * and the target class y = (a + b) mod p. The parameters live in one
+ *   h = s_in (W_a e_a + W_b e_b)   (q hidden neurons, bias-free),
+ *   o = s_out W_c sigma(h)         (p outputs, bias-free),
+ * and the target class y = (a + b) mod p. The fixed scales s_in and s_out
+ * are 1 in PyTorch's parameterisation (Tian's) and s_in = 1/sqrt(2p),
+ * s_out = 1/q in Gromov's mean-field one, f = W2 (W1 x)^2 / (2p q) with
+ * standard normal weights. The parameters live in one
  * buffer w (P = 3 p q) in PyTorch's nn.Linear layout:
  *   W_a (q, p) at 0,  W_b (q, p) at q p,  W_c (p, q) at 2 q p,
  * so neuron j owns row j of W_a and W_b and column j of W_c.
@@ -60,6 +63,8 @@ typedef struct gd_modadd_params {
     gd_act act;          /* activation of the hidden layer; default GD_ACT_SQUARE */
     gd_modadd_loss loss; /* default GD_MODADD_LOSS_PROJECTED_MSE */
     int float32;         /* 1: passes in float32 (default), 0: float64 */
+    double in_scale;     /* s_in > 0; default 1 */
+    double out_scale;    /* s_out > 0; default 1 */
 } gd_modadd_params;
 
 gd_modadd_params gd_modadd_default_params(void);
@@ -80,6 +85,11 @@ size_t gd_modadd_nparams(const gd_modadd *m);
  * and W_b uniform in +-1/sqrt(p) (fan-in p each), of W_c in +-1/sqrt(q),
  * times scale; drawn from the stream (seed, "modadd-init", 0, 0). */
 void gd_modadd_init(const gd_modadd *m, double *w, uint64_t seed, double scale);
+
+/* Every entry normal with mean 0 and standard deviation sd (Gromov's
+ * initialisation: sd = 1 with the mean-field scales), from the stream
+ * (seed, "modadd-init-normal", 0, 0). */
+void gd_modadd_init_normal(const gd_modadd *m, double *w, uint64_t seed, double sd);
 
 /* The loss over the n pairs pairs[i] = a p + b (a, b in 0..p-1; targets
  * (a + b) mod p) and, if grad (P) is non-NULL, its gradient, overwritten.
@@ -116,28 +126,64 @@ gd_status gd_modadd_spectra(gd_ctx *ctx, size_t p, size_t q, const double *w, do
  * products, z_v = x_{v,i} y_{v,i'} (v = a, b, c). A neuron's triple is
  * defined only up to the rescaling (z_a, z_b, z_c) -> (s z_a, s z_b,
  * z_c / s^2), s real and non-zero, which leaves the network unchanged and
- * which weight decay settles per neuron; so the test uses the two
- * features
- *   f1 = z_a^2 conj(z_c),   f2 = z_b^2 conj(z_c),
- * which are invariant under it and multiplicative under the product: a
- * product group arranged on its m1 x m2 grid has F1 and F2 of rank one.
+ * which weight decay settles per neuron; so the test uses the features
+ *   z_a^2 conj(z_c),  z_b^2 conj(z_c),  z_a z_b conj(z_c),  |z_a|^2 conj(z_c),
+ * which are invariant under it, multiplicative under the product, and
+ * together fix the triple up to that rescaling (the first two alone do
+ * not: (i z_a, i z_b, -z_c) has the same ones, and then a product of
+ * z_nu and z_syn has three arrangements that look like products). A
+ * product group arranged on its m1 x m2 grid has every feature matrix of
+ * rank one.
  *
  * gd_modadd_factor_resid: z (n, 3) complex (re, im interleaved) are the
  * triples of n = 2 m2 neurons at one frequency (m2 = 2 or 3). Returns the
  * smallest, over the arrangements of the neurons on a 2 x m2 grid, of
- * max(res(F1), res(F2)), res(M) = sigma_2(M) / ||M||_F, the relative
+ * the largest res(F) over the four feature matrices F, res(M) = sigma_2(M) / ||M||_F, the relative
  * distance to the nearest rank-one matrix (0 for an exact product, never
  * above 1/sqrt(2) for two rows). If grid is not NULL it
  * receives the best arrangement: grid[r m2 + c] = the neuron at (r, c). */
 double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid);
 
+/* The paper's named constructions (Tian, arXiv 2410.01779, Sec. 5 and
+ * its factorize_sol.py), for a group that factors. Persisted by name
+ * (gd_modadd_named_name: "none", "nu_i_xi", "nu_syn", "nu_i_synab"):
+ * only grows at its end. */
+typedef enum gd_modadd_named {
+    GD_MODADD_NAMED_NONE = 0,    /* not one of the constructions below */
+    GD_MODADD_NAMED_NU_I_XI,     /* order 4: z_{nu=i} * z_xi */
+    GD_MODADD_NAMED_NU_SYN,      /* order 6: z_nu * z_syn */
+    GD_MODADD_NAMED_NU_I_SYN_AB  /* order 6: z_{nu=i} * z_{syn,alpha beta} (z_syn included) */
+} gd_modadd_named;
+
+const char *gd_modadd_named_name(gd_modadd_named c);
+
+/* Classifies a group that factors, z and m2 as for gd_modadd_factor_resid
+ * and grid its best arrangement. In the paper's convention (z_a, z_b,
+ * conj z_c), each neuron first at the balance weight decay settles
+ * (rescaled so that |z_a|^2 + |z_b|^2 = 2 |z_c|^2), a factor written with
+ * its first neuron (1, 1, 1) and its product a b c scaled to 1, the
+ * factors are labelled, each test within tol (the paper's 0.1):
+ *   order 2, second neuron x:  "nu=i" x = (+-i, -+i, 1);  "xi" x_c = +-i;
+ *                              "nu"  x_a + x_b = 0  (x = (nu, -nu, -1/nu^2));
+ *   order 3, neurons x1, x2:   "syn" {x1, x2} = {w (1,1,1), conj(w) (1,1,1)},
+ *                              w = exp(2 pi i / 3), within tol sqrt(3);
+ *                              "syn-ab" only the c entries are w, conj(w);
+ * and the group is nu_i_xi for (nu=i, xi) in either order, nu_i_synab for
+ * (nu=i, syn or syn-ab), nu_syn for (nu, syn) with nu not +-i, none else
+ * (a factor may pass two tests: nu = exp(+-i pi/4) is also a xi).
+ * The tests are invariant under each neuron's sign (z_a, z_b) -> -(z_a,
+ * z_b), the arrangement's row swap and column order. */
+gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol);
+
 typedef struct gd_modadd_analysis_params {
     double inactive;       /* a neuron is inactive when its squared weight norm is below
                               this share of the largest neuron's; default 1e-3 */
     double coef_threshold; /* the paper's rule: neuron j counts for frequency k when
-                              max_v |X_{v,k}| / p > this; default 0.05 */
+                              |A_k| / p > this, A the DFT of its W_a row (the first
+                              layer only, as the paper's code); default 0.05 */
     double factor_tol;     /* a group of order 4 or 6 factors when its residual is
                               below this; default 0.1 */
+    double named_tol;      /* tolerance of gd_modadd_classify; default 0.1 */
 } gd_modadd_analysis_params;
 
 gd_modadd_analysis_params gd_modadd_analysis_default_params(void);
@@ -147,13 +193,16 @@ typedef struct gd_modadd_neuron {
     size_t freq;  /* dominant frequency 1 .. K (largest energy over k >= 1) */
     double share; /* the energy at freq over the neuron's total energy */
     double norm2; /* squared norm of its three weight vectors */
+    size_t freq_in;  /* the same for its input weights alone (W_a and W_b rows: */
+    double share_in; /* its features, Gromov's periodic functions) */
 } gd_modadd_neuron;
 
 typedef struct gd_modadd_freq {
     size_t order;        /* scale-free rule: active neurons whose dominant frequency is k */
-    size_t order_paper;  /* the paper's rule: neurons with max_v |X_{v,k}|/p > coef_threshold */
+    size_t order_paper;  /* the paper's rule: neurons with |A_k|/p > coef_threshold */
     double r_kkk_re, r_kkk_im; /* 2 p r_kkk (1 at a global optimum) */
     double factor_resid; /* for order 4 or 6 (scale-free rule): gd_modadd_factor_resid; NAN else */
+    gd_modadd_named named; /* for a group that factors (resid < factor_tol): its construction */
 } gd_modadd_freq;
 
 /* Analyses the weights w of a network of modulus p (odd, >= 3) and width

@@ -9,7 +9,7 @@
 
 gd_modadd_analysis_params gd_modadd_analysis_default_params(void) {
     return (gd_modadd_analysis_params){.inactive = 1e-3, .coef_threshold = 0.05,
-                                       .factor_tol = 0.1};
+                                       .factor_tol = 0.1, .named_tol = 0.1};
 }
 
 /* sigma_2(M) / ||M||_F for M (2, m) complex: sigma_2^2 = det(M M^H) /
@@ -35,15 +35,21 @@ static double rank1_resid(const double complex *M, size_t m) {
     return sqrt(det / lmax / tr);
 }
 
+/* The features of a neuron (modadd.h): z_a^2 conj z_c, z_b^2 conj z_c,
+ * z_a z_b conj z_c, |z_a|^2 conj z_c. */
+#define NFEAT 4
+
 double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid) {
     GD_ASSERT(z != NULL && (m2 == 2 || m2 == 3));
     const size_t n = 2 * m2;
-    double complex f[2][6];
+    double complex f[NFEAT][6];
     for (size_t j = 0; j < n; j++) {
         const double complex za = CMPLX(z[6 * j], z[6 * j + 1]), zb = CMPLX(z[6 * j + 2], z[6 * j + 3]);
-        const double complex zc = CMPLX(z[6 * j + 4], z[6 * j + 5]);
-        f[0][j] = za * za * conj(zc);
-        f[1][j] = zb * zb * conj(zc);
+        const double complex zc = conj(CMPLX(z[6 * j + 4], z[6 * j + 5]));
+        f[0][j] = za * za * zc;
+        f[1][j] = zb * zb * zc;
+        f[2][j] = za * zb * zc;
+        f[3][j] = creal(za * conj(za)) * zc;
     }
     /* Row 0 holds neuron 0 and m2 - 1 others (in increasing order: the
      * column order is fixed by row 0), row 1 the rest in every order. */
@@ -57,7 +63,7 @@ double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid) {
         for (size_t pi = 0; pi < 6; pi++) {
             if (m2 == 2 && (perms[pi][2] != 2 || pi > 2)) continue; /* {0,1,2}, {1,0,2} */
             double res = 0;
-            for (int v = 0; v < 2; v++) {
+            for (int v = 0; v < NFEAT; v++) {
                 double complex M[6];
                 for (size_t c = 0; c < m2; c++) {
                     M[c] = f[v][r0[c]];
@@ -73,6 +79,103 @@ double gd_modadd_factor_resid(const double *z, size_t m2, size_t *grid) {
         }
     }
     return best;
+}
+
+static const char *const named_names[] = {"none", "nu_i_xi", "nu_syn", "nu_i_synab"};
+
+const char *gd_modadd_named_name(gd_modadd_named c) {
+    return (unsigned)c <= GD_MODADD_NAMED_NU_I_SYN_AB ? named_names[c] : "unknown";
+}
+
+/* The labels of one factor of a group (the paper's check_component),
+ * as flags: an order-2 factor can be both nu and xi (nu = exp(+-i pi/4)
+ * is also a xi), and which one counts depends on the group's order. */
+enum { F_NU = 1, F_NU_I = 2, F_XI = 4, F_SYN = 8, F_SYN_AB = 16 };
+
+/* Divides the triple x by a cube root of x_a x_b x_c (the principal
+ * one), so that its product is 1. */
+static void unit_product(double complex x[3]) {
+    const double complex r = cpow(x[0] * x[1] * x[2], 1.0 / 3.0);
+    if (cabs(r) > 0)
+        for (int v = 0; v < 3; v++) x[v] /= r;
+}
+
+/* An order-2 factor (1,1,1), x: nu (x_a + x_b = 0, as x = (nu, -nu,
+ * -1/nu^2)), nu = +-i (the paper's "4c": x = (+-i, -+i, 1)), xi (x_c =
+ * +-i). Each test is unchanged by the node sign (x_a, x_b) -> -(x_a, x_b). */
+static int label2(double complex x[3], double tol) {
+    const double complex i = CMPLX(0, 1);
+    unit_product(x);
+    int l = 0;
+    if (cabs(x[0] + x[1]) < tol) l |= F_NU;
+    if (cabs(x[2] - 1) < tol && fmin(cabs(x[0] - i), cabs(x[0] + i)) < tol) l |= F_NU_I;
+    if (fmin(cabs(x[2] - i), cabs(x[2] + i)) < tol) l |= F_XI;
+    return l;
+}
+
+/* An order-3 factor (1,1,1), x1, x2: syn when {x1, x2} = {w (1,1,1),
+ * conj(w) (1,1,1)} with w = exp(2 pi i / 3) (up to the node sign of
+ * (x_a, x_b)), syn-ab when only their c entries are w and conj(w); each
+ * within tol sqrt(3) in the Euclidean norm of the triple, as the paper. */
+static int label3(double complex x1[3], double complex x2[3], double tol) {
+    unit_product(x1), unit_product(x2);
+    const double complex w = CMPLX(-0.5, 0.5 * sqrt(3.0));
+    const double t3 = tol * sqrt(3.0);
+    int syn = 0, ab = 0;
+    for (int o = 0; o < 2; o++) { /* x1 ~ w, x2 ~ conj(w), or the other way */
+        const double complex u[2] = {o ? conj(w) : w, o ? w : conj(w)};
+        double complex *xs[2] = {x1, x2};
+        int ok = 1, okc = 1;
+        for (int i = 0; i < 2; i++) {
+            double best = INFINITY;
+            for (int sg = -1; sg <= 1; sg += 2) {
+                const double da = cabs(sg * xs[i][0] - u[i]), db = cabs(sg * xs[i][1] - u[i]);
+                best = fmin(best, sqrt(da * da + db * db + pow(cabs(xs[i][2] - u[i]), 2)));
+            }
+            ok &= best < t3;
+            okc &= cabs(xs[i][2] - u[i]) < tol;
+        }
+        syn |= ok, ab |= okc;
+    }
+    return syn ? F_SYN : ab ? F_SYN_AB : 0;
+}
+
+gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol) {
+    GD_ASSERT(z != NULL && grid != NULL && (m2 == 2 || m2 == 3) && tol > 0);
+    /* Each neuron in the paper's convention (z_a, z_b, conj z_c), at the
+     * balance weight decay settles, s^6 = 2 |c|^2 / (|a|^2 + |b|^2). */
+    double complex u[6][3];
+    for (size_t j = 0; j < 2 * m2; j++) {
+        const double *t = z + 6 * grid[j];
+        const double complex a = CMPLX(t[0], t[1]), b = CMPLX(t[2], t[3]), c = CMPLX(t[4], -t[5]);
+        const double ab = creal(a * conj(a) + b * conj(b));
+        const double s = ab > 0 ? pow(2 * creal(c * conj(c)) / ab, 1.0 / 6.0) : 1;
+        if (!(s > 0)) return GD_MODADD_NAMED_NONE;
+        u[j][0] = s * a, u[j][1] = s * b, u[j][2] = c / (s * s);
+    }
+    /* The grid's two factors: R, the order-2 factor along the rows (row 1
+     * over row 0, columns sign-aligned to column 0 and averaged), and C,
+     * the order-m2 factor along the columns (row 0 over its first entry). */
+    double complex R[3] = {0}, Cf[3][3];
+    for (size_t c = 0; c < m2; c++) {
+        double complex x[3];
+        for (int v = 0; v < 3; v++) x[v] = u[m2 + c][v] / u[c][v];
+        if (c > 0 && cabs(-x[0] - R[0] / (double)c) < cabs(x[0] - R[0] / (double)c)) x[0] = -x[0], x[1] = -x[1];
+        for (int v = 0; v < 3; v++) R[v] += x[v];
+    }
+    for (int v = 0; v < 3; v++) R[v] /= (double)m2;
+    for (size_t c = 0; c < m2; c++)
+        for (int v = 0; v < 3; v++) Cf[c][v] = u[c][v] / u[0][v];
+    const int l1 = label2(R, tol);
+    if (m2 == 2) {
+        const int l2 = label2(Cf[1], tol);
+        return (l1 & F_NU_I && l2 & F_XI) || (l1 & F_XI && l2 & F_NU_I) ? GD_MODADD_NAMED_NU_I_XI
+                                                                      : GD_MODADD_NAMED_NONE;
+    }
+    const int l3 = label3(Cf[1], Cf[2], tol);
+    if (l1 & F_NU_I && l3) return GD_MODADD_NAMED_NU_I_SYN_AB;
+    if (l1 & F_NU && l3 == F_SYN) return GD_MODADD_NAMED_NU_SYN;
+    return GD_MODADD_NAMED_NONE;
 }
 
 gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
@@ -103,6 +206,16 @@ gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
             if (energy[j * nk + k] > energy[j * nk + kb]) kb = k;
         u->norm2 = tot, u->freq = kb;
         u->share = tot > 0 ? energy[j * nk + kb] / tot : 0;
+        /* Input weights alone: energy 2 p (|A_k|^2 + |B_k|^2) at k >= 1. */
+        double tin = 0, ein = 0;
+        for (size_t t = 0; t < p; t++) tin += w[j * p + t] * w[j * p + t] + w[(q + j) * p + t] * w[(q + j) * p + t];
+        u->freq_in = 1;
+        for (size_t k = 1; k < nk; k++) {
+            const double *c = coef + (j * K + k - 1) * 6;
+            const double e = 2.0 * (double)p * (c[0] * c[0] + c[1] * c[1] + c[2] * c[2] + c[3] * c[3]);
+            if (e > ein) ein = e, u->freq_in = k;
+        }
+        u->share_in = tin > 0 ? ein / tin : 0;
         maxn = fmax(maxn, tot);
     }
     for (size_t j = 0; j < q; j++) neurons[j].active = neurons[j].norm2 >= ap->inactive * maxn && maxn > 0;
@@ -116,8 +229,7 @@ gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
             const double *c = coef + (j * K + k - 1) * 6;
             const double complex za = CMPLX(c[0], c[1]), zb = CMPLX(c[2], c[3]), zc = CMPLX(c[4], c[5]);
             r += za * zb * conj(zc);
-            const double mx = fmax(cabs(za), fmax(cabs(zb), cabs(zc)));
-            f->order_paper += mx > ap->coef_threshold;
+            f->order_paper += cabs(za) > ap->coef_threshold;
             if (neurons[j].active && neurons[j].freq == k) {
                 if (ng < 6) grp[ng] = j;
                 ng++;
@@ -128,7 +240,9 @@ gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
         if (ng == 4 || ng == 6) {
             double z[36];
             for (size_t g = 0; g < ng; g++) memcpy(z + 6 * g, coef + (grp[g] * K + k - 1) * 6, 6 * sizeof *z);
-            f->factor_resid = gd_modadd_factor_resid(z, ng / 2, NULL);
+            size_t grid[6];
+            f->factor_resid = gd_modadd_factor_resid(z, ng / 2, grid);
+            if (f->factor_resid < ap->factor_tol) f->named = gd_modadd_classify(z, ng / 2, grid, ap->named_tol);
         }
     }
     /* r_{k1 k2 k} for all signed k1, k2 at once per k: R = A diag(conj c_k) B^T. */

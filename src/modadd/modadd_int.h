@@ -2,8 +2,8 @@
  *
  * The passes run in the type chosen at gd_modadd_new (float or double);
  * pass.h is written once and included twice by model.c. In that type:
- *   U, V  (p, q)  W_a^T and W_b^T: row a of U is the hidden input of e_a
- *   C     (p, q)  W_c
+ *   U, V  (p, q)  s_in W_a^T and s_in W_b^T: row a of U is the hidden input of e_a
+ *   C     (p, q)  s_out W_c
  *   part  (GD_MODADD_PARTS, 3, p, q)  each part's gradient of U, V, C
  * and per thread a workspace for blocks of B pairs:
  *   H, S, D, G (B, q): pre-activations, activations, act'(H), dloss/dH;
@@ -30,6 +30,7 @@ struct gd_modadd {
     gd_act act;
     gd_modadd_loss loss;
     int f32;
+    double s_in, s_out;
     const gd_act_type *at;
     void *U, *V, *C, *part;
     gd_modadd_ws *ws; /* (threads) */

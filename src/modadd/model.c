@@ -47,7 +47,8 @@ const char *gd_modadd_loss_name(gd_modadd_loss l) {
 
 gd_modadd_params gd_modadd_default_params(void) {
     return (gd_modadd_params){.p = 23, .width = 512, .act = GD_ACT_SQUARE,
-                              .loss = GD_MODADD_LOSS_PROJECTED_MSE, .float32 = 1};
+                              .loss = GD_MODADD_LOSS_PROJECTED_MSE, .float32 = 1,
+                              .in_scale = 1, .out_scale = 1};
 }
 
 gd_modadd *gd_modadd_new(gd_ctx *ctx, const gd_modadd_params *p, size_t max_block) {
@@ -55,6 +56,11 @@ gd_modadd *gd_modadd_new(gd_ctx *ctx, const gd_modadd_params *p, size_t max_bloc
     if (p->p < 2 || p->p > 4096 || p->width < 1 || p->width > 65536) {
         gd_error(ctx, GD_EINVAL, "modadd: p must be in [2, 4096] and the width in [1, 65536] "
                  "(got p = %zu, width = %zu)", p->p, p->width);
+        return NULL;
+    }
+    if (!(p->in_scale > 0 && p->out_scale > 0 && isfinite(p->in_scale) && isfinite(p->out_scale))) {
+        gd_error(ctx, GD_EINVAL, "modadd: the scales must be positive and finite (got in %g, out %g)",
+                 p->in_scale, p->out_scale);
         return NULL;
     }
     if ((unsigned)p->loss > GD_MODADD_LOSS_CE || (unsigned)p->act > GD_ACT_SQUARE) {
@@ -70,6 +76,7 @@ gd_modadd *gd_modadd_new(gd_ctx *ctx, const gd_modadd_params *p, size_t max_bloc
     const int nth = ctx->threads > 0 ? ctx->threads : 1;
     m->p = P, m->q = q, m->P = 3 * P * q, m->B = B, m->threads = nth;
     m->act = p->act, m->loss = p->loss, m->f32 = p->float32 != 0;
+    m->s_in = p->in_scale, m->s_out = p->out_scale;
     m->at = gd_nn_act_type(p->act);
     const size_t es = m->f32 ? sizeof(float) : sizeof(double);
     const int scratch = m->f32 && p->act != GD_ACT_SQUARE;
@@ -119,6 +126,14 @@ void gd_modadd_init(const gd_modadd *m, double *w, uint64_t seed, double scale) 
     const double ba = scale / sqrt((double)m->p), bc = scale / sqrt((double)m->q);
     for (size_t i = 0; i < 3 * pq; i++)
         w[i] = (i < 2 * pq ? ba : bc) * (2 * gd_rng_uniform(&r) - 1);
+}
+
+void gd_modadd_init_normal(const gd_modadd *m, double *w, uint64_t seed, double sd) {
+    GD_ASSERT(m != NULL && w != NULL);
+    gd_rng r;
+    gd_rng_stream_init(&r, seed, "modadd-init-normal", 0, 0);
+    gd_rng_normals(&r, w, m->P);
+    for (size_t i = 0; i < m->P; i++) w[i] *= sd;
 }
 
 double gd_modadd_loss_grad(gd_modadd *m, const double *w, const uint32_t *pairs, size_t n,

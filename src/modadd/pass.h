@@ -3,7 +3,8 @@
  * which defines REAL, GEMM (cblas_sgemm or cblas_dgemm), and the names
  * PASS, BLOCK and ACT. See modadd_int.h for the workspace.
  *
- * With the pair (a, b) of row i of a block and y = (a + b) mod p:
+ * With the pair (a, b) of row i of a block and y = (a + b) mod p, and
+ * U, V, C the weights times their scales (modadd_int.h):
  *   H_i = U_a + V_b,  S = act(H),  O = S C^T            (b, p)
  *   dO  = d loss / dO (loss head, scaled by 1/n)
  *   gC += dO^T S,  G = (dO C) .* act'(H),  gU_a += G_i, gV_b += G_i.
@@ -120,7 +121,7 @@ static double PASS(gd_modadd *m, const double *w, const uint32_t *pairs, size_t 
                    double *acc) {
     const size_t p = m->p, q = m->q, pq = p * q, B = m->B;
     REAL *U = m->U, *V = m->V, *C = m->C, *part = m->part;
-    const double scale = 1.0 / (double)n;
+    const double scale = 1.0 / (double)n, si = m->s_in, so = m->s_out;
     double loss[GD_MODADD_PARTS] = {0};
     size_t correct[GD_MODADD_PARTS] = {0};
     const int nth = m->threads;
@@ -129,9 +130,9 @@ static double PASS(gd_modadd *m, const double *w, const uint32_t *pairs, size_t 
 #pragma omp for schedule(static)
         for (size_t a = 0; a < p; a++)
             for (size_t j = 0; j < q; j++) {
-                U[a * q + j] = (REAL)w[j * p + a];
-                V[a * q + j] = (REAL)w[pq + j * p + a];
-                C[a * q + j] = (REAL)w[2 * pq + a * q + j];
+                U[a * q + j] = (REAL)(si * w[j * p + a]);
+                V[a * q + j] = (REAL)(si * w[pq + j * p + a]);
+                C[a * q + j] = (REAL)(so * w[2 * pq + a * q + j]);
             }
 #pragma omp for schedule(dynamic, 1)
         for (size_t k = 0; k < GD_MODADD_PARTS; k++) {
@@ -155,9 +156,9 @@ static double PASS(gd_modadd *m, const double *w, const uint32_t *pairs, size_t 
                         sv += (double)g[pq + a * q + j];
                         sc += (double)g[2 * pq + a * q + j];
                     }
-                    grad[j * p + a] = su;
-                    grad[pq + j * p + a] = sv;
-                    grad[2 * pq + a * q + j] = sc;
+                    grad[j * p + a] = si * su;
+                    grad[pq + j * p + a] = si * sv;
+                    grad[2 * pq + a * q + j] = so * sc;
                 }
         }
     }
