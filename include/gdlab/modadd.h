@@ -172,8 +172,12 @@ const char *gd_modadd_named_name(gd_modadd_named c);
  * (nu=i, syn or syn-ab), nu_syn for (nu, syn) with nu not +-i, none else
  * (a factor may pass two tests: nu = exp(+-i pi/4) is also a xi).
  * The tests are invariant under each neuron's sign (z_a, z_b) -> -(z_a,
- * z_b), the arrangement's row swap and column order. */
-gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol);
+ * z_b), the arrangement's row swap and column order. err, if not NULL,
+ * receives the paper's factorisation error: the Frobenius norm of the
+ * 3 x m2 row ratios (row 1 over row 0 of the balanced triples, signs
+ * aligned) minus their mean over the columns; the paper calls a group of
+ * order q non-factorable when it exceeds tol sqrt(3 q). */
+gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol, double *err);
 
 typedef struct gd_modadd_analysis_params {
     double inactive;       /* a neuron is inactive when its squared weight norm is below
@@ -202,7 +206,9 @@ typedef struct gd_modadd_freq {
     size_t order_paper;  /* the paper's rule: neurons with |A_k|/p > coef_threshold */
     double r_kkk_re, r_kkk_im; /* 2 p r_kkk (1 at a global optimum) */
     double factor_resid; /* for order 4 or 6 (scale-free rule): gd_modadd_factor_resid; NAN else */
-    gd_modadd_named named; /* for a group that factors (resid < factor_tol): its construction */
+    double factor_err;   /* for order 4 or 6: the paper's error (gd_modadd_classify); NAN else */
+    gd_modadd_named named; /* for order 4 or 6 with factor_err <= named_tol sqrt(3 order), the
+                              paper's factorable groups: its construction; NONE else */
 } gd_modadd_freq;
 
 /* Analyses the weights w of a network of modulus p (odd, >= 3) and width

@@ -140,8 +140,9 @@ static int label3(double complex x1[3], double complex x2[3], double tol) {
     return syn ? F_SYN : ab ? F_SYN_AB : 0;
 }
 
-gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol) {
+gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *grid, double tol, double *err) {
     GD_ASSERT(z != NULL && grid != NULL && (m2 == 2 || m2 == 3) && tol > 0);
+    if (err) *err = GD_NAN;
     /* Each neuron in the paper's convention (z_a, z_b, conj z_c), at the
      * balance weight decay settles, s^6 = 2 |c|^2 / (|a|^2 + |b|^2). */
     double complex u[6][3];
@@ -156,14 +157,19 @@ gd_modadd_named gd_modadd_classify(const double *z, size_t m2, const size_t *gri
     /* The grid's two factors: R, the order-2 factor along the rows (row 1
      * over row 0, columns sign-aligned to column 0 and averaged), and C,
      * the order-m2 factor along the columns (row 0 over its first entry). */
-    double complex R[3] = {0}, Cf[3][3];
+    double complex R[3] = {0}, Cf[3][3], x[3][3];
     for (size_t c = 0; c < m2; c++) {
-        double complex x[3];
-        for (int v = 0; v < 3; v++) x[v] = u[m2 + c][v] / u[c][v];
-        if (c > 0 && cabs(-x[0] - R[0] / (double)c) < cabs(x[0] - R[0] / (double)c)) x[0] = -x[0], x[1] = -x[1];
-        for (int v = 0; v < 3; v++) R[v] += x[v];
+        for (int v = 0; v < 3; v++) x[c][v] = u[m2 + c][v] / u[c][v];
+        if (c > 0 && cabs(-x[c][0] - R[0] / (double)c) < cabs(x[c][0] - R[0] / (double)c))
+            x[c][0] = -x[c][0], x[c][1] = -x[c][1];
+        for (int v = 0; v < 3; v++) R[v] += x[c][v];
     }
     for (int v = 0; v < 3; v++) R[v] /= (double)m2;
+    /* The paper's factorisation error: the spread of the row ratios. */
+    double e2 = 0;
+    for (size_t c = 0; c < m2; c++)
+        for (int v = 0; v < 3; v++) e2 += creal((x[c][v] - R[v]) * conj(x[c][v] - R[v]));
+    if (err) *err = sqrt(e2);
     for (size_t c = 0; c < m2; c++)
         for (int v = 0; v < 3; v++) Cf[c][v] = u[c][v] / u[0][v];
     const int l1 = label2(R, tol);
@@ -222,7 +228,7 @@ gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
     for (size_t k = 1; k <= K; k++) {
         gd_modadd_freq *f = &freqs[k - 1];
         memset(f, 0, sizeof *f);
-        f->factor_resid = GD_NAN;
+        f->factor_resid = f->factor_err = GD_NAN;
         size_t grp[6], ng = 0;
         double complex r = 0;
         for (size_t j = 0; j < q; j++) {
@@ -242,7 +248,8 @@ gd_status gd_modadd_analyse(gd_ctx *ctx, size_t p, size_t q, const double *w,
             for (size_t g = 0; g < ng; g++) memcpy(z + 6 * g, coef + (grp[g] * K + k - 1) * 6, 6 * sizeof *z);
             size_t grid[6];
             f->factor_resid = gd_modadd_factor_resid(z, ng / 2, grid);
-            if (f->factor_resid < ap->factor_tol) f->named = gd_modadd_classify(z, ng / 2, grid, ap->named_tol);
+            const gd_modadd_named c = gd_modadd_classify(z, ng / 2, grid, ap->named_tol, &f->factor_err);
+            f->named = f->factor_err <= ap->named_tol * sqrt(3.0 * (double)ng) ? c : GD_MODADD_NAMED_NONE;
         }
     }
     /* r_{k1 k2 k} for all signed k1, k2 at once per k: R = A diag(conj c_k) B^T. */
