@@ -1,0 +1,83 @@
+/* gdlab claims: exact and adversarial checks of inequalities from the
+ * optimisation literature (seed 002, issue 10). Each checker computes a
+ * margin whose sign is the claim's verdict, with a stated bound on its
+ * rounding error, and never reports a violation inside that bound without
+ * re-evaluating it in extended precision. */
+#ifndef GDLAB_CLAIMS_H
+#define GDLAB_CLAIMS_H
+
+#include <stddef.h>
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/* ---- The RoPE base bound (Men et al. 2024, arXiv 2405.14591; Su,
+ * kexue.fm/archives/10122) ----
+ *
+ * With head dimension d (even) and base b > 1, theta_i = b^(-2i/d) for i =
+ * 0 .. d/2 - 1 and
+ *   B(m) = sum_{i < d/2} cos(m theta_i);
+ * a base is feasible for context L when B(m) >= 0 for every m = 0 .. L-1.
+ *
+ * In fp64 the check runs over blocks of 1024 consecutive m: at the start
+ * m0 of a block cos(m0 theta_i) and sin(m0 theta_i) come from libm (the
+ * argument m0 theta_i split exactly into two doubles by fma), and the
+ * block follows the rotation recurrence (c, s) <- (c cos theta_i - s sin
+ * theta_i, s cos theta_i + c sin theta_i). The error of each B(m) against
+ * the exact sum for the double theta_i is below err_bound = (d/2) (1024 x
+ * 8 + 8) eps; the double theta_i are within one ulp of the real ones, which
+ * moves B(m) by at most sum_i m theta_i eps (added to err_bound). A sum in
+ * [-err_bound, 0) is re-evaluated directly in long double (80-bit) before
+ * it counts as a violation. Blocks run on ctx->threads OpenMP threads; the
+ * answer does not depend on the thread count.
+ *
+ * fp32 emulates a float implementation: theta_i rounded to float, the
+ * angle m theta_i computed as a float product, its cosine then exact in
+ * double and the sum in double (direct, no recurrence). */
+typedef struct gd_rope_check {
+    int feasible;           /* 1 when B(m) >= 0 for every m < L */
+    long first_violation_m; /* the first m < L with B(m) < 0; -1 when none */
+    double min_sum;         /* min B(m) over the m evaluated */
+    long argmin_m;          /* where (the first such m) */
+    double err_bound;       /* bound on |computed - exact| of each B(m) (0 for fp32: the
+                               emulation is the definition) */
+    long evaluated;         /* m values evaluated */
+} gd_rope_check;
+
+/* Checks base b for dimension d (even, 2 .. 4096) and context L (1 ..
+ * 2^31). With early_exit the scan stops at the first violation (then
+ * min_sum and argmin_m cover only m <= first_violation_m). GD_EINVAL with
+ * a message naming the parameter on bad input. */
+gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, int early_exit,
+                             gd_rope_check *out);
+
+/* The search for the smallest feasible base. Feasibility is not monotone
+ * in b, so the search is stated: bases b_k = start (1 + ratio)^k, k = 0,
+ * 1, ..., are checked (with early exit) until the first feasible one, b_k;
+ * then bisection on [b_{k-1}, b_k] keeps a feasible upper end until the
+ * bracket is below rel_tol b_k. The answer is the smallest feasible base
+ * found; a feasible island narrower than the grid below b_{k-1} can be
+ * missed. *base is NAN when no base up to max_base is feasible;
+ * *evaluations counts the bases checked. */
+typedef struct gd_rope_search_params {
+    double start;    /* first base, > 1; default 2 */
+    double ratio;    /* grid step, > 0; default 0.01 */
+    double rel_tol;  /* bisection stop, > 0; default 1e-6 */
+    double max_base; /* give up above; default 1e15 */
+} gd_rope_search_params;
+
+gd_rope_search_params gd_rope_search_default_params(void);
+
+gd_status gd_rope_min_base(gd_ctx *ctx, size_t d, long L, int fp32, const gd_rope_search_params *sp,
+                           double *base, long *evaluations);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

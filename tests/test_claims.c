@@ -1,0 +1,97 @@
+/* Tests of the claim checkers (claims.h): the RoPE feasibility check
+ * against a direct long-double scan (its minimum within the stated bound,
+ * a planted violation found at the right m), thread independence, the
+ * fp32 emulation against a direct float computation, and the search. */
+#include "gdlab/claims.h"
+#include "gdtest.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Direct B(m) in long double and the first m < L with B(m) < 0. */
+static long double direct(size_t d, long m, double b) {
+    long double s = 0;
+    for (size_t i = 0; i < d / 2; i++)
+        s += cosl((long double)m * powl((long double)b, -2.0L * (long double)i / (long double)d));
+    return s;
+}
+
+static void test_rope_check(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    /* d = 128, L = 60000, b = 10000: infeasible; scan directly. */
+    const size_t d = 128;
+    const long L = 60000;
+    const double b = 1e4;
+    long first = -1, argmin = 0;
+    long double mn = INFINITY;
+    for (long m = 0; m < L; m++) {
+        const long double s = direct(d, m, b);
+        if (s < mn) mn = s, argmin = m;
+        if (s < 0 && first < 0) first = m;
+    }
+    gd_rope_check c, c2, ce;
+    gdt_check(gd_rope_check_base(&ctx, d, L, b, 0, 0, &c) == GD_OK, "check: status ok");
+    gdt_check(first > 0 && c.first_violation_m == first && !c.feasible,
+              "planted violation: b = 1e4 at L = 60000 fails first at m = %ld (direct scan: %ld)",
+              c.first_violation_m, first);
+    gdt_check(fabs(c.min_sum - (double)mn) <= c.err_bound && c.argmin_m == argmin,
+              "min B(m) %.12g at m = %ld against the direct %.12Lg at %ld, within the bound %.2g",
+              c.min_sum, c.argmin_m, mn, argmin, c.err_bound);
+    gdt_check(c.evaluated == L, "the check evaluates all %ld m (got %ld)", L, c.evaluated);
+    ctx.threads = 2;
+    gd_rope_check_base(&ctx, d, L, b, 0, 0, &c2);
+    gdt_check(!memcmp(&c, &c2, sizeof c), "1 and 2 threads: the same check, bit for bit");
+    gd_rope_check_base(&ctx, d, L, b, 0, 1, &ce);
+    gdt_check(ce.first_violation_m == first && ce.evaluated == first + 1,
+              "early exit stops at the first violation (evaluated %ld)", ce.evaluated);
+    /* A feasible base: the true minimum is positive. */
+    gd_rope_check f;
+    gd_rope_check_base(&ctx, d, 2000, 1e6, 0, 0, &f);
+    gdt_check(f.feasible && f.first_violation_m == -1 && f.min_sum > 0, "b = 1e6 is feasible at L = 2000 "
+              "(min %.6g)", f.min_sum);
+    /* fp32: float angles (float)m * (float)theta, cosines in double. */
+    float thf[64];
+    for (size_t i = 0; i < 64; i++) thf[i] = (float)pow(b, -2.0 * (double)i / 128.0);
+    double mn32 = INFINITY;
+    long am32 = 0;
+    for (long m = 0; m < 5000; m++) {
+        double s = 0;
+        for (size_t i = 0; i < 64; i++) s += cos((double)((float)m * thf[i]));
+        if (s < mn32) mn32 = s, am32 = m;
+    }
+    gd_rope_check_base(&ctx, d, 5000, b, 1, 0, &c);
+    gdt_check(c.argmin_m == am32 && fabs(c.min_sum - mn32) < 1e-12, "fp32 emulation: min %.12g at %ld "
+              "(direct float angles: %.12g at %ld)", c.min_sum, c.argmin_m, mn32, am32);
+    gdt_check(gd_rope_check_base(&ctx, 127, 10, 1e4, 0, 0, &c) == GD_EINVAL && strstr(ctx.err, "even"),
+              "odd dimension refused: %s", ctx.err);
+    gdt_check(gd_rope_check_base(&ctx, 128, 10, 1, 0, 0, &c) == GD_EINVAL && strstr(ctx.err, "base"),
+              "base 1 refused: %s", ctx.err);
+}
+
+static void test_rope_search(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gd_rope_search_params sp = gd_rope_search_default_params();
+    double b;
+    long ev;
+    gdt_check(gd_rope_min_base(&ctx, 64, 4096, 0, &sp, &b, &ev) == GD_OK && isfinite(b), "search: status ok");
+    gd_rope_check c, below;
+    gd_rope_check_base(&ctx, 64, 4096, b, 0, 0, &c);
+    gd_rope_check_base(&ctx, 64, 4096, b * (1 - 2 * sp.rel_tol), 0, 0, &below);
+    gdt_check(c.feasible && !below.feasible, "the base found (%.8g, %ld evaluations) is feasible and "
+              "b (1 - 2e-6) is not (first violation %ld)", b, ev, below.first_violation_m);
+    /* Every grid base below the bracket is infeasible. */
+    size_t feas = 0, k = 0;
+    for (double g = sp.start; g < b / (1 + sp.ratio); g *= 1 + sp.ratio, k++) {
+        gd_rope_check_base(&ctx, 64, 4096, g, 0, 1, &c);
+        feas += (size_t)c.feasible;
+    }
+    gdt_check(feas == 0 && k > 100, "none of the %zu grid bases below the answer is feasible", k);
+}
+
+int main(void) {
+    test_rope_check();
+    test_rope_search();
+    return gdt_summary();
+}
