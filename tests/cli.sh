@@ -158,5 +158,12 @@ expect 2 "--precision: expected float32 or float64" -- run modadd --precision ha
 expect 2 "--parameterization: expected pytorch or mean-field, got 'ntk'" -- run modadd --parameterization ntk --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed modadd run left output"; else ok "failed modadd runs wrote nothing"; fi
 
+# rope-base: the search, the check of a printed base, and its refusals.
+expect 0 "base               = 9434" -- rope-base --dim 128 --context 32768 --out "$T/rb"
+expect 0 "first_violation_m = 1707" -- rope-base --dim 128 --context 60000 --base 10000 --out "$T/rb2"
+expect 2 "--search-ratio applies to the search, not to the check of --base 10000" -- rope-base --base 10000 --search-ratio 0.1 --out "$T/z"
+expect 2 "--dim: expected an even dimension, got 127; --precision: expected fp64 or fp32, got 'bf16'" -- rope-base --dim 127 --precision bf16 --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed rope-base run left output"; else ok "failed rope-base runs wrote nothing"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
