@@ -90,8 +90,34 @@ static void test_rope_search(void) {
     gdt_check(feas == 0 && k > 100, "none of the %zu grid bases below the answer is feasible", k);
 }
 
+static void test_probability(void) {
+    long checked;
+    const long bad = gd_prob_identity(18, 24, &checked);
+    gdt_check(bad == 0 && checked == 18 * 25,
+              "power-series identity exact for j <= 18, n <= 24 (%ld pairs)", checked);
+    /* Near p = 0 the relative margin is 1 - 1/(j+1)!; against a direct
+     * long-double evaluation at p = 0.3, where nothing cancels. */
+    const double p = 1e-4;
+    const long double A = powl(p, 3) / (1 - (long double)p);
+    gdt_close((double)(gd_prob_margin(2, p) / A), 1 - 1.0 / 6, 1e-3, 0, "j = 2: relative margin 5/6 near p = 0");
+    long double u = -log1pl(-0.3L), S = 1 + 0.3L + 0.09L, E = 1 + u + u * u / 2;
+    gdt_close((double)gd_prob_margin(2, 0.3), (double)(E - S), 1e-15, 0, "j = 2, p = 0.3: tail form = E - S");
+    gdt_check(fabsl(gd_prob_margin(0, 0.7)) < 1e-17, "j = 0 is an equality (|D_0(0.7)| = %.2Lg)",
+              fabsl(gd_prob_margin(0, 0.7)));
+    double w, wp;
+    int wj;
+    long ev;
+    gd_prob_search(20, 200, 0, &w, &wj, &wp, &ev);
+    gdt_check(w > 0 && ev >= 4000, "search: smallest margin %.3g > 0 (j = %d, p = %.17g, %ld evaluations)",
+              w, wj, wp, ev);
+    gd_prob_search(20, 200, 1, &w, &wj, &wp, &ev);
+    gdt_check(w < -0.5 && wp < 1e-3, "planted: the termwise p^j <= u^j/j! found violated (margin %.3g at "
+              "j = %d, p = %.3g)", w, wj, wp);
+}
+
 int main(void) {
     test_rope_check();
     test_rope_search();
+    test_probability();
     return gdt_summary();
 }

@@ -75,6 +75,43 @@ gd_rope_search_params gd_rope_search_default_params(void);
 gd_status gd_rope_min_base(gd_ctx *ctx, size_t d, long L, int fp32, const gd_rope_search_params *sp,
                            double *base, long *evaluations);
 
+/* ---- A probability inequality (Su, kexue.fm, 30 Apr; from "There is no
+ * fast single hashing algorithm") ----
+ *
+ * For p in [0, 1) and j >= 0, with u = log(1/(1-p)):
+ *   S_j = sum_{i<=j} p^i  <=  E_j = sum_{i<=j} u^i / i!.
+ * Since sum_i p^i = 1/(1-p) = e^u, the margin is the difference of two
+ * tails, D_j = E_j - S_j = p^(j+1)/(1-p) - sum_{n>j} u^n/n!, both positive,
+ * and gdlab computes it that way in long double (no cancellation between
+ * the two sides for j >= 1, where the tails differ by the factor (j+1)!
+ * near p = 0). j = 0 is an equality (both sides 1), and so is p = 0.
+ * In probability: the left tail is P(max of j+1 Exp(1) <= u), the right
+ * one P(their sum <= u), so the inequality is max <= sum, and the margin
+ * relative to the left tail, 1 - P(sum <= u) / P(max <= u), lies in (0,
+ * 1): 1 - 1/(j+1)! as p -> 0, and it tends to 0 as p -> 1 (the absolute
+ * gap E_j - S_j grows there). The checker searches its minimum. */
+
+/* D_j(p) in long double. */
+long double gd_prob_margin(int j, double p);
+
+/* The exact check of the coefficient identity: for every j in 1 .. jmax
+ * (<= 18) and n in 0 .. nmax (<= 24), the integer n! [u^n] D_j, computed
+ * from n! [u^n] (1 - e^-u)^i = sum_k C(i, k) (-1)^(k+n) k^n in 128-bit
+ * integers, must be 0 for n <= j and (j+1)! - 1 for n = j + 1. Returns
+ * the number of (j, n) pairs where it fails (0: the identity holds);
+ * *checked receives the pairs checked. */
+long gd_prob_identity(int jmax, int nmax, long *checked);
+
+/* The search: for each j in 1 .. jmax, the scaled margin on a grid of
+ * ngrid points log-spaced in u from 1e-6 to -log(2^-53), then Brent's
+ * method (GSL) from the best few; *worst and (*worst_j, *worst_p) receive
+ * the smallest relative margin found and where; *evals the evaluations. A
+ * termwise variant, p^j <= u^j/j! alone with the margin 1 - j! (p/u)^j,
+ * is selected by termwise; it fails for j >= 2 near p = 0 (there p^j / (u^j
+ * / j!) -> j!): the planted case the search must find. */
+void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *worst_j, double *worst_p,
+                    long *evals);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
