@@ -115,9 +115,27 @@ static void test_probability(void) {
               "j = %d, p = %.3g)", w, wj, wp);
 }
 
+static void test_cosine(void) {
+    const double x[5] = {1, 2, 0.01, 0, 3}, y[5] = {2, 4, 1, 5, 3};
+    const size_t sz[3] = {2, 2, 1};
+    double loc[3];
+    const double C = gd_cos_blocks(x, y, sz, 3, loc);
+    const double want = (2 + 8 + 0.01 + 9) / sqrt((1 + 4 + 1e-4 + 9) * (4 + 16 + 1 + 25 + 9));
+    gdt_close(C, want, 1e-15, 0, "global cosine of three blocks");
+    gdt_close(loc[0], 1, 1e-15, 0, "block 1: parallel, cosine 1");
+    gdt_close(loc[1], 0.01 / sqrt(1e-4 * 26), 1e-14, 0, "block 2 cosine");
+    double w;
+    long ev;
+    gd_cos_search(3, 100, 6, 6, 0, &w, &ev);
+    gdt_check(w >= -1e-15, "C <= max_i c_i when some c_i >= 0: smallest margin %.3g over %ld instances", w, ev);
+    gd_cos_search(3, 100, 6, 6, 1, &w, &ev);
+    gdt_check(w < -0.1, "planted: with every c_i < 0 the search finds C > max_i c_i (margin %.3g)", w);
+}
+
 int main(void) {
     test_rope_check();
     test_rope_search();
     test_probability();
+    test_cosine();
     return gdt_summary();
 }

@@ -7,6 +7,7 @@
 #define GDLAB_CLAIMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core.h"
 
 #ifdef __cplusplus
@@ -111,6 +112,31 @@ long gd_prob_identity(int jmax, int nmax, long *checked);
  * / j!) -> j!): the planted case the search must find. */
 void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *worst_j, double *worst_p,
                     long *evals);
+
+/* ---- Local and global cosine similarity (Su, kexue.fm, 9 Jan) ----
+ *
+ * x and y (n) cut into k blocks of sizes sizes[0..k-1]: c_i the cosine of
+ * block i, C the cosine of the whole. With a_i = |x_i|, b_i = |y_i|,
+ *   C = sum_i c_i w_i,  w_i = a_i b_i / (|x| |y|) >= 0,  sum_i w_i <= 1
+ * (Cauchy-Schwarz), so C <= max_i c_i whenever max_i c_i >= 0, and it can
+ * fail when every c_i < 0 (then C >= max_i c_i sum w_i > max_i c_i is
+ * possible); and C can be near 0 with every c_i = 1 (the weights, not the
+ * cosines, decide). */
+
+/* The block cosines (local, k) and the global cosine; 0 for a zero block. */
+double gd_cos_blocks(const double *x, const double *y, const size_t *sizes, size_t k, double *local);
+
+/* The search for a violation of C <= max_i c_i: trials random instances
+ * (k in 1..kmax blocks of sizes 1..dmax, Gaussian entries, each block's y
+ * a mix of +-x_i and noise so that block cosines cover [-1, 1]), each
+ * followed by a local search (Gaussian perturbations kept when they lower
+ * the margin max_i c_i - C). Restricted to instances with max_i c_i >= 0
+ * (the claim) or, with negative, to instances with every c_i < 0 (the
+ * control, which must fail). A margin in [-1e-13, 0) is recomputed in long
+ * double before it counts. *worst receives the smallest margin, *evals
+ * the instances evaluated. Seeded: stream (seed, "claim-cosine"). */
+void gd_cos_search(uint64_t seed, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
+                   long *evals);
 
 #pragma GCC visibility pop
 
