@@ -132,10 +132,34 @@ static void test_cosine(void) {
     gdt_check(w < -0.1, "planted: with every c_i < 0 the search finds C > max_i c_i (margin %.3g)", w);
 }
 
+static void test_logsumexp(void) {
+    const double x[3] = {1, 2, 3}, y[3] = {1.5, 2.5, 3.5};
+    const double L = log(exp(1.0) + exp(2.0) + exp(3.0));
+    gdt_close(gd_lse(x, 3), L, 1e-15, 0, "lse(1, 2, 3)");
+    gdt_close(gd_lse_margin(GD_LSE_MAX_UPPER, x, y, 0.5, 3), (3 + log(3.0) - L) / L, 1e-14, 0,
+              "max-upper margin, relative to lse");
+    gdt_check(fabs(gd_lse_margin(GD_LSE_LIPSCHITZ, x, y, 0.5, 3)) < 1e-17,
+              "Lipschitz: equality for y = x + 0.5 (margin %.2g)", gd_lse_margin(GD_LSE_LIPSCHITZ, x, y, 0.5, 3));
+    const double big[2] = {0, -1e6};
+    gdt_check(gd_lse_margin(GD_LSE_MAX_LOWER, big, big, 0.5, 2) >= 0, "max-lower: no false violation when "
+              "exp underflows");
+    for (int k = 0; k < GD_LSE_COUNT; k++) {
+        double w;
+        long ev;
+        gd_lse_search(2, (gd_lse_ineq)k, 100, 12, &w, &ev);
+        if (k < GD_LSE_CONTROL_HALF_LOG)
+            gdt_check(w >= -1e-15, "%s: smallest margin %.3g >= -1e-15 (%ld evaluations)",
+                      gd_lse_ineq_name((gd_lse_ineq)k), w, ev);
+        else
+            gdt_check(w < -0.1, "planted: %s found violated (margin %.3g)", gd_lse_ineq_name((gd_lse_ineq)k), w);
+    }
+}
+
 int main(void) {
     test_rope_check();
     test_rope_search();
     test_probability();
     test_cosine();
+    test_logsumexp();
     return gdt_summary();
 }

@@ -138,6 +138,50 @@ double gd_cos_blocks(const double *x, const double *y, const size_t *sizes, size
 void gd_cos_search(uint64_t seed, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
                    long *evals);
 
+/* ---- logsumexp inequalities (Su, kexue.fm, 10 May) ----
+ *
+ * lse(x) = log sum_i e^(x_i) over n entries. The inequalities, each as a
+ * margin that is >= 0 when it holds, divided by the scale max(1, |lse(x)|,
+ * max_i |x_i|) (a relative tolerance, since the terms are of that size):
+ *   MAX_LOWER  lse(x) - x_max > 0 (n >= 2); computed as log1p(sum of the
+ *              others' e^(x_i - x_max)), which is 0 only when they
+ *              underflow even in long double (x_i - x_max < -11355);
+ *   MAX_UPPER  x_max + log n - lse(x) >= 0;
+ *   MEAN       lse(x) - mean(x) - log n >= 0 (Jensen);
+ *   LIPSCHITZ  max_i |x_i - y_i| - |lse(x) - lse(y)| >= 0;
+ *   CONVEX     l lse(x) + (1-l) lse(y) - lse(l x + (1-l) y) >= 0, l in [0, 1];
+ * and two negative controls that are false and must be found violated:
+ *   CONTROL_HALF_LOG  x_max + (log n)/2 - lse(x) >= 0;
+ *   CONTROL_REVERSE_MEAN  mean(x) + log n - lse(x) >= 0.
+ * Equality: all x_i equal (MAX_UPPER, MEAN), x - y constant (LIPSCHITZ,
+ * CONVEX). */
+typedef enum gd_lse_ineq {
+    GD_LSE_MAX_LOWER = 0,
+    GD_LSE_MAX_UPPER,
+    GD_LSE_MEAN,
+    GD_LSE_LIPSCHITZ,
+    GD_LSE_CONVEX,
+    GD_LSE_CONTROL_HALF_LOG,
+    GD_LSE_CONTROL_REVERSE_MEAN,
+    GD_LSE_COUNT
+} gd_lse_ineq;
+
+const char *gd_lse_ineq_name(gd_lse_ineq k);
+
+/* lse(x), shifted by the maximum. */
+double gd_lse(const double *x, size_t n);
+
+/* The relative margin of inequality k at (x, y, l) (y and l used by
+ * LIPSCHITZ and CONVEX), n <= 64, evaluated in long double: its rounding
+ * is below 1e-17 of the scale, so a margin below -1e-15 is a violation. */
+double gd_lse_margin(gd_lse_ineq k, const double *x, const double *y, double l, size_t n);
+
+/* Searches the smallest relative margin of k: trials random instances (n
+ * in 1..nmax, or 2..nmax for MAX_LOWER; entries of scales 1e-3 .. 1e3,
+ * some with clusters of equal entries), each refined by a local search.
+ * Seeded: stream (seed, "claim-logsumexp", k, 0). */
+void gd_lse_search(uint64_t seed, gd_lse_ineq k, size_t trials, size_t nmax, double *worst, long *evals);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
