@@ -155,11 +155,31 @@ static void test_logsumexp(void) {
     }
 }
 
+static void test_regret(void) {
+    /* From x_1 = 1 with g = +1 and constant eta = 0.1 on [-1, 1]: x_t = 1 -
+     * 0.1 (t-1) until -1 (t = 21), then stays; over T = 30 the regret is
+     * sum (x_t + 1) = sum_{t<=21} (2 - 0.1 (t-1)) = 21; bound 4/0.2 + 0.05 * 30. */
+    double g[30];
+    for (int t = 0; t < 30; t++) g[t] = 1;
+    gdt_close(gd_regret_ratio(GD_REGRET_CONSTANT, g, 30, 1, 2, 1, 0.1), 21.0 / (20 + 1.5), 1e-13, 0,
+              "drift sequence: regret 21 against the bound 21.5");
+    for (int c = 0; c < GD_REGRET_COUNT; c++) {
+        double w;
+        long ev;
+        gd_regret_search(4, (gd_regret_case)c, 60, 2, 1, 2 / sqrt(60.0), 8, 1000, &w, &ev, NULL, NULL);
+        if (c < GD_REGRET_CONTROL_WARMUP)
+            gdt_check(w <= 1 + 1e-12 && w > 0, "%s: largest ratio %.6f <= 1", gd_regret_case_name((gd_regret_case)c), w);
+        else
+            gdt_check(w > 1.05, "planted: %s breaks the bound (ratio %.3f)", gd_regret_case_name((gd_regret_case)c), w);
+    }
+}
+
 int main(void) {
     test_rope_check();
     test_rope_search();
     test_probability();
     test_cosine();
     test_logsumexp();
+    test_regret();
     return gdt_summary();
 }

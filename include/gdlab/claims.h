@@ -182,6 +182,52 @@ double gd_lse_margin(gd_lse_ineq k, const double *x, const double *y, double l, 
  * Seeded: stream (seed, "claim-logsumexp", k, 0). */
 void gd_lse_search(uint64_t seed, gd_lse_ineq k, size_t trials, size_t nmax, double *worst, long *evals);
 
+/* ---- Online gradient descent regret on a bounded convex domain (Su,
+ * "Making alchemy more scientific (1)", kexue.fm; Zinkevich 2003) ----
+ *
+ * On the interval [-R/2, R/2] (diameter R), losses l_t(x) = g_t x with
+ * |g_t| <= G, projected OGD x_{t+1} = clip(x_t - eta_t g_t) from x_1, and
+ * for non-increasing eta_t
+ *   regret_T = sum_t l_t(x_t) - min_x sum_t l_t(x) <= R^2/(2 eta_T) + (G^2/2) sum_t eta_t.
+ * Linear losses are the worst case of convex ones with these gradients
+ * (l_t(x_t) - l_t(x*) <= g_t (x_t - x*)). The schedules, t = 1..T, base
+ * eta: constant; eta/sqrt(t); step (eta, then eta/10 after T/2); cosine
+ * eta (1 + cos(pi (t-1)/T))/2; linear decay eta (T - t + 1)/T; and the
+ * control warm-up eta t/T, which increases and breaks the proof. Two more
+ * controls: no projection (eta/sqrt(t): with a constant eta the bound
+ * would survive, since it needs only |x_1 - x*| <= R; a decreasing one
+ * needs every |x_t - x*| <= R), and non-convex losses g_t |x| (constant
+ * eta; the comparator over the interval exactly, the loss being linear in
+ * |x|). */
+typedef enum gd_regret_case {
+    GD_REGRET_CONSTANT = 0,
+    GD_REGRET_INVSQRT,
+    GD_REGRET_STEP,
+    GD_REGRET_COSINE,
+    GD_REGRET_LINEAR,
+    GD_REGRET_CONTROL_WARMUP,
+    GD_REGRET_CONTROL_NO_PROJECTION,
+    GD_REGRET_CONTROL_NONCONVEX,
+    GD_REGRET_COUNT
+} gd_regret_case;
+
+const char *gd_regret_case_name(gd_regret_case c);
+
+/* eta_t of case c, t = 1..T, base eta. */
+double gd_regret_eta(gd_regret_case c, long t, long T, double eta);
+
+/* regret_T / bound for the gradients g (T) from x1, with R, G, base eta. */
+double gd_regret_ratio(gd_regret_case c, const double *g, long T, double x1, double R, double G, double eta);
+
+/* The adversarial search for the largest ratio: starts (random signs,
+ * random magnitudes, a drift then an oscillation, x_1 at the ends and at
+ * 0) each refined by a local search over (g, x_1) that keeps changes
+ * raising the ratio. *worst receives the largest ratio, *evals the
+ * evaluations, worst_g (T) and *worst_x1, if not NULL, the sequence.
+ * Seeded: stream (seed, "claim-regret", c, 0). */
+void gd_regret_search(uint64_t seed, gd_regret_case c, long T, double R, double G, double eta, size_t starts,
+                      size_t iters, double *worst, long *evals, double *worst_g, double *worst_x1);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
