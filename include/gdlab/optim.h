@@ -80,6 +80,15 @@ void gd_optim_step(gd_optim *o, double *w, const double *g, double lr);
 /* Steps taken so far. */
 long gd_optim_nsteps(const gd_optim *o);
 
+/* The Newton-Schulz orthogonalisation behind Muon, usable alone: X_0 =
+ * v / (||v||_F + 1e-7) for the (r, c) row-major v, then `steps`
+ * iterations X <- a X + (b A + c A^2) X, A = X X^T (or the transposed
+ * form X <- a X + X (b A + c A^2), A = X^T X, when r > c), with (a, b, c)
+ * = coef[3k .. 3k+2] at step k. ws holds 2 r c + 2 min(r, c)^2 doubles;
+ * returns the part of ws that holds the result (r, c). */
+const double *gd_newton_schulz(const double *v, size_t r, size_t c, const double *coef, int steps,
+                               double *ws);
+
 /* Adam and AdamW: the diagonal preconditioner of the last step, pinv (P)
  * = 1 / (sqrt(s_hat) + eps), so the update was -lr pinv m_hat; the
  * preconditioned sharpness is the top eigenvalue of

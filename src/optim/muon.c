@@ -115,22 +115,21 @@ gd_status gd_optim_set_blocks(gd_ctx *ctx, gd_optim *o, size_t nblocks,
     return GD_OK;
 }
 
-/* Orthogonalises the (r, c) row-major matrix v: X = v / (||v||_F + 1e-7),
- * then ns_steps quintic iterations. Returns the workspace buffer that
- * holds the result, (r, c). */
-static const double *newton_schulz(gd_optim *o, const double *v, size_t r, size_t c) {
+const double *gd_newton_schulz(const double *v, size_t r, size_t c, const double *coef, int steps,
+                               double *ws) {
+    GD_ASSERT(v != NULL && ws != NULL && r >= 1 && c >= 1 && (steps == 0 || coef != NULL));
     const size_t rc = r * c;
-    double *X = o->ws, *Y = o->ws + o->ws_mat;
-    double *A = o->ws + 2 * o->ws_mat, *B = A + o->ws_sq;
-    double n2 = 0;
-    for (size_t i = 0; i < rc; i++) n2 += v[i] * v[i];
-    const double scale = 1.0 / (sqrt(n2) + 1e-7);
-    for (size_t i = 0; i < rc; i++) X[i] = v[i] * scale;
     const int R = blas_int(r), C = blas_int(c);
     const int wide = r <= c;    /* A = X X^T (r, r), else A = X^T X (c, c) */
     const int M = wide ? R : C;
     const size_t mm = (size_t)M * (size_t)M;
-    for (int k = 0; k < o->p.ns_steps; k++) {
+    double *X = ws, *Y = ws + rc, *A = ws + 2 * rc, *B = A + mm;
+    double n2 = 0;
+    for (size_t i = 0; i < rc; i++) n2 += v[i] * v[i];
+    const double scale = 1.0 / (sqrt(n2) + 1e-7);
+    for (size_t i = 0; i < rc; i++) X[i] = v[i] * scale;
+    for (int k = 0; k < steps; k++) {
+        const double ca = coef[3 * k], cb = coef[3 * k + 1], cc = coef[3 * k + 2];
         if (wide)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, R, C, 1.0, X, C, X, C,
                         0.0, A, R);
@@ -139,16 +138,15 @@ static const double *newton_schulz(gd_optim *o, const double *v, size_t r, size_
                         0.0, A, C);
         /* B = b A + c A A */
         memcpy(B, A, mm * sizeof *B);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, M, M, NS_C, A, M, A, M,
-                    NS_B, B, M);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, M, M, cc, A, M, A, M, cb, B, M);
         /* Y = a X + B X (wide) or a X + X B (tall) */
         memcpy(Y, X, rc * sizeof *Y);
         if (wide)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, C, R, 1.0, B, R, X, C,
-                        NS_A, Y, C);
+                        ca, Y, C);
         else
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, C, C, 1.0, X, C, B, C,
-                        NS_A, Y, C);
+                        ca, Y, C);
         double *tmp = X;
         X = Y;
         Y = tmp;
@@ -166,7 +164,10 @@ static void muon_step(gd_optim *o, double *w, const double *g, double lr) {
         double *v = o->state + b->off, *wb = w + b->off;
         const double *gb = g + b->off;
         for (size_t i = 0; i < rc; i++) v[i] = beta * v[i] + (gb[i] + wd * wb[i]);
-        const double *X = newton_schulz(o, v, b->rows, b->cols);
+        double coef[3 * 64];
+        const int steps = o->p.ns_steps; /* <= 64, checked at gd_optim_new */
+        for (int s2 = 0; s2 < steps; s2++) coef[3 * s2] = NS_A, coef[3 * s2 + 1] = NS_B, coef[3 * s2 + 2] = NS_C;
+        const double *X = gd_newton_schulz(v, b->rows, b->cols, coef, steps, o->ws);
         const double s = lr * sqrt(fmax(1.0, (double)b->rows / (double)b->cols));
         for (size_t i = 0; i < rc; i++) wb[i] -= s * X[i];
         next = b->off + rc;

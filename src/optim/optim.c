@@ -53,7 +53,7 @@ static const char *check_params(const gd_optim_params *p) {
     if (!(isfinite(p->eps) && p->eps >= 0)) return "eps: expected a finite number >= 0";
     if (!(isfinite(p->weight_decay) && p->weight_decay >= 0))
         return "weight decay: expected a finite number >= 0";
-    if (p->ns_steps < 0) return "ns_steps: expected a whole number >= 0";
+    if (p->ns_steps < 0 || p->ns_steps > 64) return "ns_steps: expected a whole number in [0, 64]";
     return NULL;
 }
 
