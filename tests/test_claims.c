@@ -3,6 +3,7 @@
  * a planted violation found at the right m), thread independence, the
  * fp32 emulation against a direct float computation, and the search. */
 #include "gdlab/claims.h"
+#include "gdlab/rng.h"
 #include "gdtest.h"
 
 #include <math.h>
@@ -174,6 +175,32 @@ static void test_regret(void) {
     }
 }
 
+static void test_sphere(void) {
+    /* In R^3: w = e1, g = (1, 2, 0): g_t = (0, 2, 0), phi = (0, -1, 0). */
+    const double w[3] = {1, 0, 0}, g[3] = {1, 2, 0};
+    double phi[3], wr[3], we[3];
+    const gd_sphere_step s = gd_sphere_step_at(w, g, 3, 0.5, phi, wr, we);
+    gdt_check(fabs(phi[1] + 1) < 1e-15 && fabs(phi[0]) < 1e-15, "phi = (0, -1, 0) (got %g %g %g)", phi[0], phi[1], phi[2]);
+    gdt_close(s.angle_retraction, atan(0.5), 1e-15, 0, "retraction angle atan(eta)");
+    gdt_close(s.angle_exact, 2 * asin(0.25), 1e-15, 0, "exact-optimum angle 2 asin(eta/2)");
+    gdt_close(sqrt((we[0] - 1) * (we[0] - 1) + we[1] * we[1] + we[2] * we[2]), 0.5, 1e-15, 0,
+              "the exact optimum is at chord distance eta");
+    /* msign on a 20 x 12 Gaussian matrix: the scalar map and the cubic. */
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    double M[240], cu[120], e, lo, hi, me;
+    gd_rng r;
+    gd_rng_stream_init(&r, 8, "test-msign", 0, 0);
+    gd_rng_normals(&r, M, 240);
+    for (int k = 0; k < 40; k++) cu[3 * k] = 1.5, cu[3 * k + 1] = -0.5, cu[3 * k + 2] = 0;
+    const gd_status st = gd_msign_error(&ctx, M, 20, 12, cu, 40, &e, &lo, &hi, &me);
+    gdt_check(st == GD_OK && e < 1e-12 && me < 1e-12,
+              "cubic Newton-Schulz x 40 reaches U V^T (error %.2g; scalar map %.2g)", e, me);
+    gd_msign_error(&ctx, M, 20, 12, cu, 3, &e, &lo, &hi, &me);
+    gdt_check(e > 0.01 && me < 1e-12, "planted: 3 cubic steps are far from U V^T (error %.3g), yet the scalar map "
+              "still predicts the singular values (%.2g)", e, me);
+}
+
 int main(void) {
     test_rope_check();
     test_rope_search();
@@ -181,5 +208,6 @@ int main(void) {
     test_cosine();
     test_logsumexp();
     test_regret();
+    test_sphere();
     return gdt_summary();
 }

@@ -228,6 +228,39 @@ double gd_regret_ratio(gd_regret_case c, const double *g, long T, double x1, dou
 void gd_regret_search(uint64_t seed, gd_regret_case c, long T, double R, double G, double eta, size_t starts,
                       size_t iters, double *worst, long *evals, double *worst_g, double *worst_x1);
 
+/* ---- Steepest descent on the unit sphere, and msign (Su, kexue.fm, 1 Aug:
+ * "Steepest descent on manifolds: 1. SGD + hypersphere"; Muon) ----
+ *
+ * At w (|w| = 1) with gradient g, the tangent part is g_t = g - <g, w> w.
+ * The first-order optimum of min <g, d> over unit tangent directions d is
+ * phi = -g_t / |g_t|, and the step is the retraction w' = (w + eta phi) /
+ * |w + eta phi|, which turns w by atan(eta) towards phi. The exact problem
+ * min <g, w'> over |w'| = 1, |w' - w| = eta (eta <= 2) is solved by w* =
+ * (1 - eta^2/2) w + eta sqrt(1 - eta^2/4) phi, an angle of 2 asin(eta/2):
+ * the retraction turns by less, by 2 asin(eta/2) - atan(eta) ~ (3/8)
+ * eta^3. */
+typedef struct gd_sphere_step {
+    double tangent_err; /* |<phi, w>| */
+    double unit_err;    /* max(| |phi| - 1 |, | |w'| - 1 |, | |w*| - 1 |) */
+    double angle_retraction, angle_exact; /* the angles from w, by atan2 */
+} gd_sphere_step;
+
+/* One step at (w, g), n entries (w normalised inside); phi, wr (the
+ * retraction) and we (the exact optimum), n each, may be NULL. */
+gd_sphere_step gd_sphere_step_at(const double *w, const double *g, size_t n, double eta, double *phi,
+                                 double *wr, double *we);
+
+/* The singular value decomposition's U V^T of the (r, c) matrix M against
+ * gd_newton_schulz with `steps` steps of coef: *err = |X - U V^T|_F /
+ * sqrt(min(r, c)), and the range [*smin, *smax] of the singular values of
+ * X (LAPACK dgesvd for both), and *map_err, the largest difference between
+ * the singular values of X and those of M / (|M|_F + 1e-7) sent through
+ * the scalar map s <- a s + b s^3 + c s^5 of each step (both sorted): the
+ * iteration acts on each singular value alone, X = U p(S) V^T. GD_ENOMEM
+ * or GD_ENUMERIC (no convergence) with a message. */
+gd_status gd_msign_error(gd_ctx *ctx, const double *M, size_t r, size_t c, const double *coef, int steps,
+                         double *err, double *smin, double *smax, double *map_err);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
