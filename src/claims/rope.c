@@ -112,7 +112,7 @@ gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, 
         if (fp32) block_fp32(thf, h, m0, m1, early_exit, &bl[k]);
         else block_fp64(th, cr, sr, h, m0, m1, bound, b, d, early_exit, &bl[k]);
         if (bl[k].first >= 0) {
-#pragma omp critical(gd_rope_stop)
+#pragma omp critical /* unnamed: a named section exports a symbol */
             if (k < stop) stop = k;
         }
     }
