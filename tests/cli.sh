@@ -159,7 +159,8 @@ expect 2 "--parameterization: expected pytorch or mean-field, got 'ntk'" -- run 
 if [ -e "$T/z" ]; then bad "a failed modadd run left output"; else ok "failed modadd runs wrote nothing"; fi
 
 # rope-base: the search, the check of a printed base, and its refusals.
-expect 0 "base               = 9434" -- rope-base --dim 128 --context 32768 --out "$T/rb"
+expect 0 "base                     = 629978" -- rope-base --dim 128 --context 32768 --out "$T/rb"
+expect 2 "--search-ratio is the grid of the fp32 search" -- rope-base --search-ratio 0.1 --out "$T/z"
 expect 0 "first_violation_m = 1707" -- rope-base --dim 128 --context 60000 --base 10000 --out "$T/rb2"
 expect 2 "--search-ratio applies to the search, not to the check of --base 10000" -- rope-base --base 10000 --search-ratio 0.1 --out "$T/z"
 expect 2 "--dim: expected an even dimension, got 127; --precision: expected fp64 or fp32, got 'bf16'" -- rope-base --dim 127 --precision bf16 --out "$T/z"

@@ -74,21 +74,36 @@ static void test_rope_search(void) {
     gd_ctx ctx;
     gd_ctx_init(&ctx);
     gd_rope_search_params sp = gd_rope_search_default_params();
-    double b;
-    long ev;
-    gdt_check(gd_rope_min_base(&ctx, 64, 4096, 0, &sp, &b, &ev) == GD_OK && isfinite(b), "search: status ok");
+    gd_rope_search so;
+    gdt_check(gd_rope_min_base(&ctx, 64, 4096, 0, &sp, &so) == GD_OK && isfinite(so.base), "search: status ok");
+    const double b = so.base;
     gd_rope_check c, below;
     gd_rope_check_base(&ctx, 64, 4096, b, 0, 0, &c);
     gd_rope_check_base(&ctx, 64, 4096, b * (1 - 2 * sp.rel_tol), 0, 0, &below);
-    gdt_check(c.feasible && !below.feasible, "the base found (%.8g, %ld evaluations) is feasible and "
-              "b (1 - 2e-6) is not (first violation %ld)", b, ev, below.first_violation_m);
-    /* Every grid base below the bracket is infeasible. */
+    gdt_check(c.feasible && !below.feasible, "the base found (%.8g, %ld evaluations, %ld uncertified steps) is "
+              "feasible and b (1 - 2e-6) is not (first violation %ld)", b, so.evaluations, so.uncertified_steps,
+              below.first_violation_m);
+    /* The scan misses no island: a grid 100x finer than the old 1%% grid
+     * below the answer finds no feasible base. */
     size_t feas = 0, k = 0;
-    for (double g = sp.start; g < b / (1 + sp.ratio); g *= 1 + sp.ratio, k++) {
+    for (double g = sp.start; g < b * (1 - 2 * sp.rel_tol); g *= 1.0001, k++) {
         gd_rope_check_base(&ctx, 64, 4096, g, 0, 1, &c);
         feas += (size_t)c.feasible;
     }
-    gdt_check(feas == 0 && k > 100, "none of the %zu grid bases below the answer is feasible", k);
+    gdt_check(feas == 0 && k > 10000, "none of the %zu grid bases (ratio 1e-4) below the answer is feasible", k);
+    /* d = 128, L = 32768: feasible islands of relative width 0.5%% lie below
+     * the first feasible base of a 1%% grid; the scan finds the first. */
+    const gd_status st = gd_rope_min_base(&ctx, 128, 32768, 0, &sp, &so);
+    gdt_check(st == GD_OK, "d 128, L 32768: status ok");
+    gd_rope_check_base(&ctx, 128, 32768, 6.4e5, 0, 0, &c);
+    gdt_check(so.base > 6.29e5 && so.base < 6.31e5 && !c.feasible, "d 128, L 32768: the smallest base %.7g is "
+              "in an island below 6.4e5, which is infeasible (first violation %ld)", so.base, c.first_violation_m);
+    /* fp32: the stated grid search, its answer feasible in fp32. */
+    const gd_status st32 = gd_rope_min_base(&ctx, 64, 4096, 1, &sp, &so);
+    gdt_check(st32 == GD_OK && isfinite(so.base) && so.uncertified_steps == 0, "fp32 search: status ok, base %.7g",
+              so.base);
+    gd_rope_check_base(&ctx, 64, 4096, so.base, 1, 0, &c);
+    gdt_check(c.feasible, "fp32 search: its base is feasible in fp32");
 }
 
 static void test_probability(void) {

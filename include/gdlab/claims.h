@@ -56,25 +56,45 @@ typedef struct gd_rope_check {
 gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, int early_exit,
                              gd_rope_check *out);
 
-/* The search for the smallest feasible base. Feasibility is not monotone
- * in b, so the search is stated: bases b_k = start (1 + ratio)^k, k = 0,
- * 1, ..., are checked (with early exit) until the first feasible one, b_k;
- * then bisection on [b_{k-1}, b_k] keeps a feasible upper end until the
- * bracket is below rel_tol b_k. The answer is the smallest feasible base
- * found; a feasible island narrower than the grid below b_{k-1} can be
- * missed. *base is NAN when no base up to max_base is feasible;
- * *evaluations counts the bases checked. */
+/* The search for the smallest feasible base.
+ *
+ * fp64: a certified scan upward from start. At an infeasible base b every
+ * m with B_b(m) < -err_bound excludes an interval: |dB_b(m)/db| =
+ * |sum_i sin(m theta_i) m theta_i (2i/d) / b| <= m K(b), K(b) = sum_i
+ * (2i/d) theta_i / b, and K decreases in b, so B_{b'}(m) < 0 for every b'
+ * in [b, b + r_m) with r_m = (-B_b(m) - err_bound) / (m K(b)). The scan
+ * steps by the largest r_m it knows: the radii of up to 64 candidate m
+ * (kept from the last scan over every m < L and re-evaluated directly in
+ * long double at each base), refreshed by a scan over every m when no
+ * candidate excludes at least rel_tol b. Where even the full scan
+ * excludes less than rel_tol b (the sum is about to cross zero), the step
+ * is rel_tol b without a certificate and counted. So every base in
+ * [start, base) is infeasible except possibly inside the counted
+ * uncertified steps, each of relative width rel_tol, and base itself is
+ * feasible by gd_rope_check_base.
+ *
+ * fp32 (the emulated float sums are not Lipschitz in b): bases b_k = start
+ * (1 + ratio)^k are checked until the first feasible one, then bisection
+ * on [b_{k-1}, b_k] keeps a feasible upper end until the bracket is below
+ * rel_tol b_k; a feasible island narrower than the grid can be missed. */
 typedef struct gd_rope_search_params {
     double start;    /* first base, > 1; default 2 */
-    double ratio;    /* grid step, > 0; default 0.01 */
-    double rel_tol;  /* bisection stop, > 0; default 1e-6 */
+    double ratio;    /* fp32 grid step, > 0; default 0.01 */
+    double rel_tol;  /* fp64 smallest step, fp32 bisection stop, > 0; default 1e-6 */
     double max_base; /* give up above; default 1e15 */
 } gd_rope_search_params;
+
+typedef struct gd_rope_search {
+    double base;             /* the smallest feasible base found; NAN when none up to max_base */
+    long evaluations;        /* bases visited */
+    long full_scans;         /* of which with every m < L evaluated */
+    long uncertified_steps;  /* fp64: steps of rel_tol b without a certificate (0 for fp32) */
+} gd_rope_search;
 
 gd_rope_search_params gd_rope_search_default_params(void);
 
 gd_status gd_rope_min_base(gd_ctx *ctx, size_t d, long L, int fp32, const gd_rope_search_params *sp,
-                           double *base, long *evaluations);
+                           gd_rope_search *out);
 
 /* ---- A probability inequality (Su, kexue.fm, 30 Apr; from "There is no
  * fast single hashing algorithm") ----

@@ -20,9 +20,9 @@ static const gd_param_spec params_rope[] = {
      "fp64 (exact to a stated bound) or fp32 (emulates float angles m theta_i)"},
     {"search-start", GD_PARAM_REAL, "2", 1, 1e300, GD_PARAM_OPEN_MIN, "search: first base of the grid"},
     {"search-ratio", GD_PARAM_REAL, "0.01", 0, 10, GD_PARAM_OPEN_MIN,
-     "search: grid bases start (1 + ratio)^k until the first feasible one"},
+     "fp32 search: grid bases start (1 + ratio)^k until the first feasible one"},
     {"search-tol", GD_PARAM_REAL, "1e-6", 0, 0.1, GD_PARAM_OPEN_MIN,
-     "search: bisection below the first feasible grid base to this relative width"},
+     "search: the smallest step of the fp64 scan (uncertified), the bisection width of the fp32 grid"},
     {NULL, 0, NULL, 0, 0, 0, NULL}};
 
 /* B(m) at up to 400 log-spaced m in [1, L) and at argmin, in long double
@@ -62,6 +62,9 @@ static gd_status run_rope(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
         for (const char *const *n = (const char *const[]){"search-start", "search-ratio", "search-tol", NULL}; *n; n++)
             if (gd_params_is_set(pa, *n))
                 gd_exp_addf(bad, sizeof bad, "; --%s applies to the search, not to the check of --base %g", *n, b);
+    if (b == 0 && strcmp(prec, "fp32") && gd_params_is_set(pa, "search-ratio"))
+        gd_exp_addf(bad, sizeof bad, "; --search-ratio is the grid of the fp32 search; the fp64 search is a "
+                    "certified scan (its step floor is --search-tol)");
     if (bad[0]) return gd_error(ctx, GD_EINVAL, "%s", bad + 2);
     const int fp32 = !strcmp(prec, "fp32");
     gd_status st;
@@ -70,13 +73,25 @@ static gd_status run_rope(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
         sp.start = gd_params_real(pa, "search-start");
         sp.ratio = gd_params_real(pa, "search-ratio");
         sp.rel_tol = gd_params_real(pa, "search-tol");
-        long ev;
-        if ((st = gd_rope_min_base(ctx, d, L, fp32, &sp, &b, &ev)) != GD_OK) return st;
+        gd_rope_search so;
+        if ((st = gd_rope_min_base(ctx, d, L, fp32, &sp, &so)) != GD_OK) return st;
+        b = so.base;
         gd_result_scalar(r, "base", b, GD_NAN);
-        gd_result_scalar(r, "search_evaluations", (double)ev, GD_NAN);
-        gd_result_note(r, "search: bases %g (1 + %g)^k up to the first feasible one, then bisection to relative "
-                       "width %g below it; feasibility is not monotone in the base, so a feasible island "
-                       "narrower than the grid below the answer can be missed", sp.start, sp.ratio, sp.rel_tol);
+        gd_result_scalar(r, "search_evaluations", (double)so.evaluations, GD_NAN);
+        gd_result_scalar(r, "search_full_scans", (double)so.full_scans, GD_NAN);
+        if (fp32)
+            gd_result_note(r, "search (fp32, whose sums are not Lipschitz in the base): bases %g (1 + %g)^k up to "
+                           "the first feasible one, then bisection to relative width %g below it; feasibility "
+                           "is not monotone in the base, so a feasible island narrower than the grid can be "
+                           "missed", sp.start, sp.ratio, sp.rel_tol);
+        else {
+            gd_result_scalar(r, "search_uncertified_steps", (double)so.uncertified_steps, GD_NAN);
+            gd_result_note(r, "search: a certified scan up from %g; each step excludes an interval of bases "
+                           "where some B(m) < 0 by the bound |dB(m)/db| <= m sum_i (2i/d) theta_i / b, so every "
+                           "base below the answer is infeasible except inside the %ld uncertified steps of "
+                           "relative width %g (where the sum touches zero)", sp.start, so.uncertified_steps,
+                           sp.rel_tol);
+        }
         if (isnan(b)) {
             gd_result_set_status(r, GD_RUN_OK, "no feasible base up to %g", sp.max_base);
             return GD_OK;
