@@ -166,5 +166,13 @@ expect 2 "--search-ratio applies to the search, not to the check of --base 10000
 expect 2 "--dim: expected an even dimension, got 127; --precision: expected fp64 or fp32, got 'bf16'" -- rope-base --dim 127 --precision bf16 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed rope-base run left output"; else ok "failed rope-base runs wrote nothing"; fi
 
+# claim-rope: a planted infeasible base (4000 < 4293.4, the smallest for L = 1024) must be refuted.
+expect 0 "L = 1024: b = 4e+03 has B(719) = -3.88" -- claim-rope --max-context 2048 --search-max-context 2048 --row 4000,11600 --out "$T/cr"
+expect 0 "[refuted]       002-rope-su-row" -- claim-rope --max-context 2048 --search-max-context 0 --out "$T/cr2"
+expect 0 "[confirmed]     002-rope-user-row" -- claim-rope --max-context 2048 --search-max-context 0 --row 4300,16000 --out "$T/cr3"
+expect 2 "--row: expected up to 11 comma-separated bases > 1 (for L = 1024, 2048, ...), got '1e4,abc'; --max-context 3000, --search-max-context 4096: expected powers of two" -- claim-rope --max-context 3000 --search-max-context 4096 --row 1e4,abc --out "$T/z"
+expect 2 "--search-tol applies to the search, which --search-max-context 0 turns off" -- claim-rope --search-max-context 0 --search-tol 1e-3 --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed claim-rope run left output"; else ok "failed claim-rope runs wrote nothing"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -273,20 +273,24 @@ static void test_result(void) {
               "status detail cleared with NULL fmt");
     gd_result_free(r);
 
-    /* Many series: the array moves, pointers from before must be refetched. */
+    /* Many series: pointers stay valid while later series are added, so
+     * an experiment can make all its series first and fill them after. */
     r = gd_result_new("many", 1);
     int ok = r != NULL;
+    gd_series *first[40];
     for (int i = 0; ok && i < 40; i++) {
         char nm[16];
         snprintf(nm, sizeof nm, "s%d", i);
         const char *c[1] = {"v"};
-        gd_series *si = gd_result_series_new(r, nm, 1, c);
+        ok = (first[i] = gd_result_series_new(r, nm, 1, c)) != NULL;
+    }
+    for (int i = 0; ok && i < 40; i++) {
         double v = i + 0.5;
-        ok = si && gd_series_append(si, &v) == GD_OK;
+        ok = gd_series_append(first[i], &v) == GD_OK;
     }
     gd_series *s17 = ok ? gd_result_series_find(r, "s17") : NULL;
-    gdt_check(ok && r->nseries == 40 && s17 && s17->data[0] == 17.5,
-              "40 series, values intact after growth");
+    gdt_check(ok && r->nseries == 40 && s17 == first[17] && s17->data[0] == 17.5,
+              "40 series made before any is filled: pointers valid, values intact");
     gd_result_free(r);
 }
 

@@ -19,8 +19,9 @@ extern "C" {
 
 #define GD_VERSION "0.1.0"
 
-/* A double NaN (C's NAN is a float, which -Wdouble-promotion flags). */
-#define GD_NAN ((double)(0.0 / 0.0))
+/* A double quiet NaN with the sign bit clear (C's NAN is a float, which
+ * -Wdouble-promotion flags; 0.0 / 0.0 gives -nan on x86). */
+#define GD_NAN __builtin_nan("")
 
 /* Status codes. Persisted in summaries by name: only grows at its end. */
 typedef enum gd_status {

@@ -99,7 +99,7 @@ typedef struct gd_result {
     char *status_detail; /* e.g. "loss non-finite at step 812"; may be NULL */
     double elapsed_s;
     size_t nparams;  gd_result_param *params;
-    size_t nseries;  gd_series *series;
+    size_t nseries;  gd_series **series; /* each allocated apart: pointers stay valid */
     size_t nscalars; gd_scalar *scalars;
     size_t nclaims;  gd_claim *claims;
     size_t nplots;   gd_plot *plots; /* deep copies */
@@ -117,7 +117,7 @@ gd_status gd_result_param_add(gd_result *r, const char *name, const char *text,
                               double value, int is_number);
 
 /* Adds a series with ncols named columns; returns it, or NULL on ENOMEM.
- * The pointer stays valid until the next gd_result_series_new. */
+ * The pointer stays valid until gd_result_free. */
 gd_series *gd_result_series_new(gd_result *r, const char *name, size_t ncols,
                                 const char *const *cols);
 /* Finds a series by name, or NULL. */

@@ -112,7 +112,7 @@ void gd_result_free(gd_result *r) {
         gd_free(r->params[i].name);
         gd_free(r->params[i].text);
     }
-    for (size_t i = 0; i < r->nseries; i++) series_clear(&r->series[i]);
+    for (size_t i = 0; i < r->nseries; i++) series_clear(r->series[i]), gd_free(r->series[i]);
     for (size_t i = 0; i < r->nscalars; i++) gd_free(r->scalars[i].name);
     for (size_t i = 0; i < r->nclaims; i++) claim_clear(&r->claims[i]);
     for (size_t i = 0; i < r->nplots; i++) plot_clear(&r->plots[i]);
@@ -193,18 +193,19 @@ gd_series *gd_result_series_new(gd_result *r, const char *name, size_t ncols,
         GD_ASSERT(cols[j] != NULL);
         s.cols[j] = dup_or_null(cols[j], &ok);
     }
-    if (!ok) {
+    gd_series *p = ok ? gd_malloc(sizeof *p) : NULL;
+    if (!p) {
         series_clear(&s);
         return NULL;
     }
-    r->series[r->nseries] = s;
-    return &r->series[r->nseries++];
+    *p = s;
+    return r->series[r->nseries++] = p;
 }
 
 gd_series *gd_result_series_find(const gd_result *r, const char *name) {
     GD_ASSERT(r != NULL && name != NULL);
     for (size_t i = 0; i < r->nseries; i++)
-        if (strcmp(r->series[i].name, name) == 0) return &r->series[i];
+        if (strcmp(r->series[i]->name, name) == 0) return r->series[i];
     return NULL;
 }
 

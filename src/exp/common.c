@@ -82,6 +82,21 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max) {
     return *s ? -1 : n;
 }
 
+int gd_exp_parse_reals(const char *s, double *out, int max) {
+    int n = 0;
+    char *end;
+    while (*s) {
+        if (n == max) return -1;
+        out[n] = strtod(s, &end);
+        if (end == s || !(out[n] > 0) || !isfinite(out[n])) return -1;
+        n++;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return n;
+}
+
 gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_t max_count,
                              double *lo, double *hi, size_t *count) {
     char *end;

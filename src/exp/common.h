@@ -26,6 +26,10 @@ gd_status gd_exp_claim_formula(gd_ctx *ctx, gd_result *r, const char *id,
  * or -1 when malformed or longer than max. "" gives 0. */
 int gd_exp_parse_sizes(const char *s, size_t *out, int max);
 
+/* Parses "0.5,1e4,2": up to max finite numbers > 0; returns how many, or -1
+ * when malformed, not positive, or longer than max. "" gives 0. */
+int gd_exp_parse_reals(const char *s, double *out, int max);
+
 /* Parses a number ("0.5": lo = hi, count 1) or a range "lo:hi:count"
  * (count values lo + (hi - lo) i / (count - 1), lo < hi, 2 <= count <=
  * max_count). GD_EINVAL names `what` (e.g. "--eta"). */

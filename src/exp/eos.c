@@ -99,20 +99,6 @@ static int flow_rhs(double t, const double *w, double *dwdt, void *params) {
     return GSL_SUCCESS;
 }
 
-static int parse_list(const char *s, double *out, int max) {
-    int n = 0;
-    char *end;
-    while (*s && n < max) {
-        out[n] = strtod(s, &end);
-        if (end == s || !(out[n] > 0) || !isfinite(out[n])) return -1;
-        n++;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return -1;
-    }
-    return *s ? -1 : n;
-}
-
 static int yes(const char *s) { return !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true"); }
 
 static int cmp_double(const void *a, const void *b) {
@@ -539,7 +525,7 @@ static void claims(const gd_params *p, gd_result *r, const eos_run *run, int ne)
 
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double etas[MAX_ETAS];
-    int ne = parse_list(gd_params_str(p, "eta"), etas, MAX_ETAS);
+    int ne = gd_exp_parse_reals(gd_params_str(p, "eta"), etas, MAX_ETAS);
     if (ne <= 0)
         return gd_error(ctx, GD_EINVAL, "--eta: expected 1 to %d comma-separated learning rates > 0, got '%s'",
                         MAX_ETAS, gd_params_str(p, "eta"));

@@ -45,20 +45,11 @@ static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0
     } else {
         const char *s = gd_params_str(p, "spectrum");
         double lam[MAX_SPEC];
-        size_t n = 0;
-        char *end;
-        while (*s) {
-            if (n == MAX_SPEC) return gd_error(ctx, GD_EINVAL, "--spectrum: at most %d eigenvalues", MAX_SPEC);
-            lam[n] = strtod(s, &end);
-            if (end == s || !isfinite(lam[n]) || !(lam[n] > 0))
-                return gd_error(ctx, GD_EINVAL, "--spectrum: expected comma-separated eigenvalues > 0, got '%s'",
-                                gd_params_str(p, "spectrum"));
-            n++;
-            s = end;
-            if (*s == ',') s++;
-            else if (*s) return gd_error(ctx, GD_EINVAL, "--spectrum: expected comma-separated numbers, got '%s'",
-                                         gd_params_str(p, "spectrum"));
-        }
+        const int k = gd_exp_parse_reals(s, lam, MAX_SPEC);
+        if (k < 0)
+            return gd_error(ctx, GD_EINVAL, "--spectrum: expected up to %d comma-separated eigenvalues > 0, got '%s'",
+                            MAX_SPEC, s);
+        const size_t n = (size_t)k;
         if (n == 0) return gd_error(ctx, GD_EINVAL, "--spectrum: empty (give --f or at least one eigenvalue)");
         if (!(o = gd_obj_quadratic(ctx, n, lam))) return GD_EINVAL;
     }

@@ -42,20 +42,13 @@ static int predict(double eta, double lam) {
 }
 
 static gd_status parse_spectrum(gd_ctx *ctx, const char *text, double *lam, size_t *n) {
-    const char *s = text;
-    char *end;
+    const int k = gd_exp_parse_reals(text, lam, MAX_SPEC);
     *n = 0;
-    while (*s) {
-        if (*n == MAX_SPEC) return gd_error(ctx, GD_EINVAL, "--spectrum: at most %d eigenvalues", MAX_SPEC);
-        lam[*n] = strtod(s, &end);
-        if (end == s || !isfinite(lam[*n]) || !(lam[*n] > 0))
-            return gd_error(ctx, GD_EINVAL, "--spectrum: expected comma-separated eigenvalues > 0, got '%s'", text);
-        (*n)++;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return gd_error(ctx, GD_EINVAL, "--spectrum: expected comma-separated numbers, got '%s'", text);
-    }
-    if (*n == 0) return gd_error(ctx, GD_EINVAL, "--spectrum: expected at least one eigenvalue");
+    if (k < 0)
+        return gd_error(ctx, GD_EINVAL, "--spectrum: expected up to %d comma-separated eigenvalues > 0, got '%s'",
+                        MAX_SPEC, text);
+    if (k == 0) return gd_error(ctx, GD_EINVAL, "--spectrum: expected at least one eigenvalue");
+    *n = (size_t)k;
     return GD_OK;
 }
 

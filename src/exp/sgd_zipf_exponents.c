@@ -98,24 +98,11 @@ static double extrapolate_C(const double *x, const double *ex, size_t n, double 
     return 0.5 + ex[n - 1] - (ex[n - 2] - ex[n - 1]) / (pow(r, beta) - 1.0);
 }
 
-static size_t parse_list(const char *s, double *out, size_t max) {
-    size_t n = 0;
-    char *end;
-    while (*s && n < max) {
-        out[n] = strtod(s, &end);
-        if (end == s) return 0;
-        n++;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return 0;
-    }
-    return n;
-}
-
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double ag[16], bg[16];
-    size_t na = parse_list(gd_params_str(p, "a-grid"), ag, 16);
-    size_t nb = parse_list(gd_params_str(p, "b-grid"), bg, 16);
+    const int ia = gd_exp_parse_reals(gd_params_str(p, "a-grid"), ag, 16);
+    const int ib = gd_exp_parse_reals(gd_params_str(p, "b-grid"), bg, 16);
+    const size_t na = ia > 0 ? (size_t)ia : 0, nb = ib > 0 ? (size_t)ib : 0;
     if (!na) return gd_error(ctx, GD_EINVAL, "--a-grid: expected comma-separated numbers > 0, got '%s'", gd_params_str(p, "a-grid"));
     if (!nb) return gd_error(ctx, GD_EINVAL, "--b-grid: expected comma-separated numbers >= 1, got '%s'", gd_params_str(p, "b-grid"));
     for (size_t i = 0; i < na; i++)

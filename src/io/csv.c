@@ -5,6 +5,7 @@
  * line break are quoted as RFC 4180 says. */
 #include "gdlab/io.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "io_internal.h"
@@ -34,7 +35,8 @@ gd_status gd_io_write_csv(gd_ctx *ctx, const gd_series *s, const char *path) {
     for (size_t i = 0; i < s->nrows && !b.failed; i++) {
         const double *row = s->data + i * s->ncols;
         for (size_t j = 0; j < s->ncols; j++)
-            gd_io_buf_printf(&b, j ? ",%.17g" : "%.17g", row[j]);
+            if (isnan(row[j])) gd_io_buf_printf(&b, j ? ",nan" : "nan"); /* never "-nan" */
+            else gd_io_buf_printf(&b, j ? ",%.17g" : "%.17g", row[j]);
         gd_io_buf_putc(&b, '\n');
     }
     gd_status st = gd_io_buf_write(ctx, &b, path);

@@ -142,7 +142,7 @@ static cJSON *summary_tree(const gd_result *r) {
     cJSON *series = ok ? cJSON_CreateObject() : NULL;
     ok = ok && add(root, "series", series);
     for (size_t i = 0; ok && i < r->nseries; i++)
-        ok = add(series, r->series[i].name, file_name_json(r->series[i].name, ".csv"));
+        ok = add(series, r->series[i]->name, file_name_json(r->series[i]->name, ".csv"));
 
     cJSON *plots = ok ? cJSON_CreateArray() : NULL;
     ok = ok && add(root, "plots", plots);

@@ -11,9 +11,9 @@ gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir) {
     GD_ASSERT(r != NULL && dir != NULL);
     gd_status st = gd_io_mkdir_p(ctx, dir);
     for (size_t i = 0; st == GD_OK && i < r->nseries; i++) {
-        char *path = gd_io_path_join3(dir, r->series[i].name, ".csv");
+        char *path = gd_io_path_join3(dir, r->series[i]->name, ".csv");
         if (!path) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", dir);
-        st = gd_io_write_csv(ctx, &r->series[i], path);
+        st = gd_io_write_csv(ctx, r->series[i], path);
         gd_free(path);
     }
     for (size_t i = 0; st == GD_OK && i < r->nplots; i++)
