@@ -174,5 +174,16 @@ expect 2 "--row: expected up to 11 comma-separated bases > 1 (for L = 1024, 2048
 expect 2 "--search-tol applies to the search, which --search-max-context 0 turns off" -- claim-rope --search-max-context 0 --search-tol 1e-3 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed claim-rope run left output"; else ok "failed claim-rope runs wrote nothing"; fi
 
+# claim-regret: the unbounded domain in expectation on a small Monte Carlo; --noise needs the Monte Carlo on.
+expect 0 "[confirmed]     002-regret-unbounded-expectation" -- claim-regret --starts 2 --iters 50 --paths 400 --out "$T/rg"
+expect 2 "--noise applies to the Monte Carlo, which --paths 0 turns off" -- claim-regret --paths 0 --noise 2 --out "$T/z"
+expect 2 "--paths: expected 0 (no Monte Carlo) or at least 2" -- claim-regret --paths 1 --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed claim-regret run left output"; else ok "failed claim-regret runs wrote nothing"; fi
+
+# claim-gradpenalty: the residual control must be refuted at the default budget; bad lists are refused.
+expect 0 "[refuted]       002-gradpenalty-residual" -- claim-gradpenalty --archs 2-3-3-1 --activations tanh,relu --train-steps 20 --out "$T/gp"
+expect 2 "--archs: expected up to 16 architectures like 2-3-3-1 (widths 1..64, at most 16 layers), got '2-3-x'; --activations: unknown or too many: 'foo'" -- claim-gradpenalty --archs 2-3-x,3-2 --activations tanh,foo --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed claim-gradpenalty run left output"; else ok "failed claim-gradpenalty runs wrote nothing"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -188,6 +188,94 @@ static void test_regret(void) {
         else
             gdt_check(w > 1.05, "planted: %s breaks the bound (ratio %.3f)", gd_regret_case_name((gd_regret_case)c), w);
     }
+
+    /* The unbounded domain. The population loss at a point away from theta*
+     * against a Monte Carlo mean of the sample loss (k = 4 se, fixed seed). */
+    gd_regret_mc_params p = gd_regret_mc_default_params();
+    const double th[3] = {2.385, -0.7, 1.1};
+    gd_rng rg;
+    gd_rng_stream_init(&rg, 11, "test-regret-loss", 0, 0);
+    double m = 0, m2 = 0, x[3];
+    const long N = 200000;
+    for (long k = 0; k < N; k++) {
+        gd_rng_normals(&rg, x, 3);
+        for (int i = 0; i < 3; i++) x[i] = p.mu[i] + p.s[i] * x[i];
+        const double l = gd_regret_mc_sample_loss(&p, x, th);
+        m += l, m2 += l * l;
+    }
+    m /= (double)N;
+    const double L = gd_regret_mc_loss(&p, th);
+    gdt_within_se(m, L, sqrt((m2 / (double)N - m * m) / (double)(N - 1)), 4,
+                  "population loss at (2.385, -0.7, 1.1) against 200000 samples");
+    gdt_close(gd_regret_mc_excess(&p, th), L - gd_regret_mc_loss(&p, p.mu), 1e-13, 0, "excess = L(theta) - L(mu)");
+    gdt_close(gd_regret_mc_loss(&p, p.mu), 0.797884560802865356 * (0.8 * 3 + 0.48 * 2 + 0.36 * 1), 1e-15, 0,
+              "L(theta*) = sqrt(2/pi) sum_i w_i s_i");
+    /* Near theta* the excess is w_1 s_1 phi(0) z^2 (1 - z^2/12), z about
+     * 1e-6/3 (the displacement as stored: theta - mu is exact), where L(theta)
+     * - L(theta*) would have lost every digit. */
+    const double tz[3] = {p.mu[0] + 1e-6, p.mu[1], p.mu[2]}, z = (tz[0] - p.mu[0]) / 3;
+    gdt_close(gd_regret_mc_excess(&p, tz), 0.8 * 3 * z * z * 0.398942280401432678 * (1 - z * z / 12), 1e-13, 0,
+              "excess near theta*: no cancellation");
+    /* The bounds: a constant rate 0.1, T = 200, D = 1.5, G = 1 (both forms
+     * 2.25/40 + 0.05), and eta/sqrt(t) against the harmonic number. */
+    gd_regret_bounds b = gd_regret_unbounded_bounds(GD_REGRET_CONSTANT, 200, 200, 0.1, 1.5, 1);
+    gdt_close(b.average, 0.10625, 1e-14, 0, "constant: (avg-2) bound 2.25/40 + 0.05");
+    gdt_close(b.weighted, 0.10625, 1e-14, 0, "constant: (avg-3) bound 4.25/40");
+    gdt_close(b.pathwise, 2.125, 1e-14, 0, "constant: (mid1) bound (2.25 + 2)/2");
+    double H = 0;
+    for (int t = 1; t <= 150; t++) H += 1.0 / t;
+    b = gd_regret_unbounded_bounds(GD_REGRET_INVSQRT, 150, 200, 0.3, 1.5, 2);
+    const double eT = 0.3 / sqrt(150.0);
+    gdt_close(b.average, 2.25 / (2 * 150 * eT) + 4 * 0.09 * H / (2 * 150 * eT), 1e-13, 0,
+              "eta/sqrt(t), first 150 of 200 steps: (avg-2) with sum eta_t^2 = eta^2 H_150");
+
+    /* The expectation bound holds for a constant rate, not trivially, and
+     * (mid1) on every path; the same answer on 2 threads. */
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    ctx.seed = 5;
+    p.paths = 2000;
+    gd_regret_mc mc, mc2, mw;
+    gdt_check(gd_regret_mc_run(&ctx, &p, GD_REGRET_CONSTANT, &mc, NULL) == GD_OK, "Monte Carlo: status ok");
+    gdt_check(mc.mean + 4 * mc.se < mc.bound.average && mc.mean > 0.3 * mc.bound.average,
+              "constant rate: E[(1/T) sum excess] / bound = %.4f +- %.4f, more than 4 se below 1 and above 0.3",
+              mc.mean / mc.bound.average, mc.se / mc.bound.average);
+    gdt_check(mc.worst_pathwise <= 1 + 1e-12 && mc.worst_pathwise > 0.5,
+              "(mid1) holds on each of 2000 paths (largest ratio %.4f)", mc.worst_pathwise);
+    ctx.threads = 2;
+    gd_regret_mc_run(&ctx, &p, GD_REGRET_CONSTANT, &mc2, NULL);
+    gdt_check(!memcmp(&mc, &mc2, sizeof mc), "1 and 2 threads: the same Monte Carlo, bit for bit");
+    /* Planted: single paths of the same seeded Monte Carlo exceed the bound,
+     * and the largest replays to the same value. */
+    const gd_regret_path rp = gd_regret_mc_replay(ctx.seed, &p, GD_REGRET_CONSTANT, mc.argmax, NULL);
+    gdt_check(mc.exceed > 0 && mc.max_average > mc.bound.average && rp.average == mc.max_average,
+              "planted: %zu of 2000 seeded paths exceed the bound, the largest (path %zu) by a ratio %.4f",
+              mc.exceed, mc.argmax, mc.max_average / mc.bound.average);
+    /* Planted, explicit: samples always above the iterate (probability > 0
+     * at each step) push theta_t away from theta* at speed eta_t w_i; the
+     * realised left side is far above the bound, while (mid1) still holds. */
+    double xs[200 * 3], cur[3] = {p.theta1[0], p.theta1[1], p.theta1[2]};
+    const double eta = gd_regret_mc_eta(&p);
+    for (int t = 0; t < 200; t++)
+        for (int i = 0; i < 3; i++) xs[3 * t + i] = cur[i] + p.s[i], cur[i] += eta * p.w[i];
+    const gd_regret_path ep = gd_regret_mc_path(&p, GD_REGRET_CONSTANT, xs, NULL, NULL);
+    gdt_check(ep.average > 5 * mc.bound.average && ep.pathwise <= mc.bound.pathwise,
+              "planted sequence: realised (1/T) sum excess / bound = %.2f, (mid1) ratio %.4f <= 1",
+              ep.average / mc.bound.average, ep.pathwise / mc.bound.pathwise);
+    /* The control: an increasing warm-up breaks (avg-2) by more than 4 se;
+     * (avg-3), which needs no monotonicity, still holds. */
+    gd_regret_mc_run(&ctx, &p, GD_REGRET_CONTROL_WARMUP, &mw, NULL);
+    gdt_check(mw.mean - 4 * mw.se > mw.bound.average, "control: warm-up refutes (avg-2), mean / bound %.4f +- %.4f",
+              mw.mean / mw.bound.average, mw.se / mw.bound.average);
+    gdt_check(mw.wmean + 4 * mw.wse < mw.bound.weighted, "warm-up: (avg-3) holds, mean / bound %.4f +- %.4f",
+              mw.wmean / mw.bound.weighted, mw.wse / mw.bound.weighted);
+    /* Errors. */
+    p.paths = 1;
+    gdt_check(gd_regret_mc_run(&ctx, &p, GD_REGRET_CONSTANT, &mc, NULL) == GD_EINVAL && strstr(ctx.err, "paths"),
+              "one path refused: %s", ctx.err);
+    p.paths = 10, p.s[1] = 0;
+    gdt_check(gd_regret_mc_run(&ctx, &p, GD_REGRET_CONSTANT, &mc, NULL) == GD_EINVAL && strstr(ctx.err, "s[1]"),
+              "s = 0 refused: %s", ctx.err);
 }
 
 static void test_sphere(void) {

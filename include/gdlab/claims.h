@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core.h"
+#include "nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -248,6 +249,127 @@ double gd_regret_ratio(gd_regret_case c, const double *g, long T, double x1, dou
 void gd_regret_search(uint64_t seed, gd_regret_case c, long T, double R, double G, double eta, size_t starts,
                       size_t iters, double *worst, long *evals, double *worst_g, double *worst_x1);
 
+/* The unbounded domain, in expectation (Su, "Making alchemy more
+ * scientific (2): extending the conclusion to unbounded domains", 12 Dec
+ * 2025, https://kexue.fm/archives/11469, after Orabona's "Last iterate of
+ * SGD converges (even in unbounded domains)", parameterfree.com, 2020).
+ *
+ * The post's statement. Part one's notation: per-sample loss L(x, theta),
+ * samples x_t drawn i.i.d., the target L(theta) = E_x L(x, theta) with
+ * theta* = argmin over all of R^d, and plain SGD theta_{t+1} = theta_t -
+ * eta_t g(x_t, theta_t), g = grad_theta L, with no projection. Assumed:
+ * L(x, .) convex for every x, and |g(x_t, theta_t)| <= G. Summing the
+ * identity |theta_{t+1} - phi|^2 = |theta_t - phi|^2 - 2 eta_t (theta_t -
+ * phi).g + eta_t^2 |g|^2 without dividing by eta_t gives, on every path
+ * and for every vector phi,
+ *   (mid1) sum_t eta_t [L(x_t, theta_t) - L(x_t, phi)] <= |theta_1 - phi|^2/2 + (G^2/2) sum_t eta_t^2.
+ * Taking the expectation over x_1..x_T, for phi independent of the data
+ * (E L(x_t, theta_t) = E L(theta_t), since theta_t depends on x_1..x_{t-1}
+ * only),
+ *   (mid3) sum_t eta_t E[L(theta_t) - L(phi)] <= |theta_1 - phi|^2/2 + (G^2/2) sum_t eta_t^2.
+ * With phi = theta* every E[L(theta_t) - L(theta*)] is >= 0, so for
+ * non-increasing eta_t each eta_t may be replaced by eta_T:
+ *   (avg-2) (1/T) sum_t E[L(theta_t) - L(theta*)]
+ *             <= |theta_1 - theta*|^2/(2 T eta_T) + (G^2/(2T)) sum_t eta_t^2/eta_T;
+ * R^2 of part one becomes |theta_1 - theta*|^2 and sum eta_t becomes sum
+ * eta_t^2/eta_T (so eta/sqrt(t) costs a factor ln T). Dividing (mid3) by
+ * sum eta_t instead needs no monotonicity:
+ *   (avg-3) sum_t eta_t E[L(theta_t) - L(theta*)] / sum_t eta_t
+ *             <= (|theta_1 - theta*|^2 + G^2 sum_t eta_t^2) / (2 sum_t eta_t).
+ * Only (mid1) is pathwise: single paths of (avg-2) can exceed its bound,
+ * because the population excess on one path is not what (mid1) bounds and
+ * the sample excess L(x_t, theta_t) - L(x_t, theta*) can be negative.
+ *
+ * The test problem meets these assumptions exactly. In R^d (d <= 8),
+ *   L(x, theta) = sum_i w_i |theta_i - x_i|,   x ~ N(mu, diag(s_i^2)),
+ * is convex in theta for every x and its gradient w_i sign(theta_i - x_i)
+ * has norm G = |w| for almost every x (at most G at ties, taken as 0).
+ * With z_i = (theta_i - mu_i)/s_i, E|theta_i - x_i| = s_i (2 phi(z_i) +
+ * z_i erf(z_i / sqrt 2)) (phi the standard normal density), so
+ *   L(theta) = sum_i w_i s_i (2 phi(z_i) + z_i erf(z_i/sqrt 2)),  theta* = mu,
+ *   L(theta) - L(theta*) = sum_i w_i s_i h(z_i),  h(z) = 2 phi(0) expm1(-z^2/2) + z erf(z/sqrt 2),
+ * whose two terms (-phi(0) z^2 and 2 phi(0) z^2 near z = 0) cancel by at
+ * most a half, so h keeps its relative precision down to z = 0 (h(z) =
+ * phi(0) (z^2 - z^4/12 + ...)). Least squares would not do: its gradient
+ * (x.theta - y) x is unbounded in x and theta, so no G exists. */
+#define GD_REGRET_MC_MAXDIM 8
+
+typedef struct gd_regret_mc_params {
+    size_t dim;                          /* d, 1 .. GD_REGRET_MC_MAXDIM; default 3 */
+    double w[GD_REGRET_MC_MAXDIM];       /* (dim) weights > 0, G = |w|; default (0.8, 0.48, 0.36): G = 1 */
+    double mu[GD_REGRET_MC_MAXDIM];      /* (dim) data means = theta*; default (0.5, -1, 0.25) */
+    double s[GD_REGRET_MC_MAXDIM];       /* (dim) data standard deviations > 0; default (3, 2, 1) */
+    double theta1[GD_REGRET_MC_MAXDIM];  /* (dim) start; default mu + (1.2, -0.9, 0): |theta_1 - theta*| = 1.5 */
+    long steps;                          /* T >= 1; default 200 */
+    double eta;                          /* base rate >= 0; 0 (default): |theta_1 - theta*| / (G sqrt T),
+                                            which balances (avg-2) for a constant rate */
+    size_t paths;                        /* Monte Carlo paths R >= 2; default 4000 */
+} gd_regret_mc_params;
+
+gd_regret_mc_params gd_regret_mc_default_params(void);
+
+/* The base rate p->eta, or the balancing rate when it is 0. */
+double gd_regret_mc_eta(const gd_regret_mc_params *p);
+
+/* The population loss L(theta) and its excess L(theta) - L(theta*)
+ * (theta (dim)), exact as above; and the per-sample loss L(x, theta). */
+double gd_regret_mc_loss(const gd_regret_mc_params *p, const double *theta);
+double gd_regret_mc_excess(const gd_regret_mc_params *p, const double *theta);
+double gd_regret_mc_sample_loss(const gd_regret_mc_params *p, const double *x, const double *theta);
+
+/* The right sides for the first t steps of case c's schedule over T
+ * (eta_1..eta_t, still non-increasing for the five schedules), with D =
+ * |theta_1 - theta*|. */
+typedef struct gd_regret_bounds {
+    double average;  /* (avg-2): D^2/(2 t eta_t) + (G^2/(2t)) sum_{s<=t} eta_s^2 / eta_t */
+    double weighted; /* (avg-3): (D^2 + G^2 sum_{s<=t} eta_s^2) / (2 sum_{s<=t} eta_s) */
+    double pathwise; /* (mid1), phi = theta*: D^2/2 + (G^2/2) sum_{s<=t} eta_s^2 */
+} gd_regret_bounds;
+
+gd_regret_bounds gd_regret_unbounded_bounds(gd_regret_case c, long t, long T, double eta, double D, double G);
+
+/* The realised left sides of one path. */
+typedef struct gd_regret_path {
+    double average;  /* (1/T) sum_t [L(theta_t) - L(theta*)]: (avg-2) without E */
+    double weighted; /* sum_t eta_t [L(theta_t) - L(theta*)] / sum_t eta_t: (avg-3) without E */
+    double pathwise; /* sum_t eta_t [L(x_t, theta_t) - L(x_t, theta*)]: (mid1), bounded on every path */
+} gd_regret_path;
+
+/* One unprojected SGD path of case c (a schedule or the warm-up control;
+ * asserted) on the problem p (asserted valid) from theta_1, with the
+ * samples x (steps, dim), or, when x is NULL, x_t = mu + s * N(0, 1) drawn
+ * from r (dim normals per step, whatever the iterate). excess (steps), if
+ * not NULL, receives L(theta_t) - L(theta*) for t = 1..T. */
+struct gd_rng;
+gd_regret_path gd_regret_mc_path(const gd_regret_mc_params *p, gd_regret_case c, const double *x,
+                                 struct gd_rng *r, double *excess);
+
+/* The Monte Carlo over p->paths seeded paths: path k draws from the
+ * stream (ctx->seed, "claim-regret-unbounded", 0, k), so every case sees
+ * the same samples (common random numbers) and the result does not depend
+ * on ctx->threads (paths run in blocks of 64 on OpenMP threads, each
+ * block's sums in path order, the blocks' in block order). */
+typedef struct gd_regret_mc {
+    gd_regret_bounds bound;      /* at t = T */
+    double mean, se;             /* of the (avg-2) left side over the paths */
+    double wmean, wse;           /* of the (avg-3) left side */
+    double max_average;          /* the largest single path of (avg-2) ... */
+    size_t argmax;               /* ... at this path index */
+    size_t exceed;               /* paths whose (avg-2) left side exceeds its bound by more than 1e-9 of it */
+    double worst_pathwise;       /* max over paths of (mid1)'s left / right side: <= 1 */
+} gd_regret_mc;
+
+/* Runs case c. mean_excess (steps), if not NULL, receives the average over
+ * the paths of L(theta_t) - L(theta*). GD_EINVAL with a message naming the
+ * field for bad parameters, GD_ENOMEM. */
+gd_status gd_regret_mc_run(gd_ctx *ctx, const gd_regret_mc_params *p, gd_regret_case c, gd_regret_mc *out,
+                           double *mean_excess);
+
+/* Path k of the Monte Carlo with master seed `seed`, replayed
+ * (gd_regret_mc_path on its stream). */
+gd_regret_path gd_regret_mc_replay(uint64_t seed, const gd_regret_mc_params *p, gd_regret_case c, size_t k,
+                                   double *excess);
+
 /* ---- Steepest descent on the unit sphere, and msign (Su, kexue.fm, 1 Aug:
  * "Steepest descent on manifolds: 1. SGD + hypersphere"; Muon) ----
  *
@@ -280,6 +402,70 @@ gd_sphere_step gd_sphere_step_at(const double *w, const double *g, size_t n, dou
  * or GD_ENUMERIC (no convergence) with a message. */
 gd_status gd_msign_error(gd_ctx *ctx, const double *M, size_t r, size_t c, const double *coef, int steps,
                          double *err, double *smin, double *smax, double *map_err);
+
+/* ---- Input- against parameter-gradient penalty (Su, kexue.fm, 11 Dec,
+ * from Dherin et al. 2021, "The Geometric Occam's Razor Implicit in Deep
+ * Learning", arXiv 2111.15090) ----
+ *
+ * The engine's MLP (gd_mlp_params: widths n_0 .. n_l, hidden activation
+ * g, biases or none) with h^(1) = x, z^(t+1) = W^(t) h^(t) + b^(t),
+ * h^(t+1) = g(z^(t+1)) (the identity after the last layer), and f = c .
+ * h^(l+1) for a vector c (n_l): every scalar function of the output has
+ * such a gradient at a point. With J_t = dh^(t)/dx (J_1 = I), spectral
+ * norms ||.||, beta = 1 with biases and 0 without, the claim is
+ *   ||grad_x f||^2 sum_t (beta + ||h^(t)||^2) / (||W^(t)||^2 ||J_t||^2) <= ||grad_theta f||^2.
+ * Why: P_t = ||grad_{W^(t), b^(t)} f||^2 = (beta + ||h^(t)||^2)
+ * ||grad_{z^(t+1)} f||^2, and grad_x f = J_t^T W^(t)T grad_{z^(t+1)} f, so
+ * ||grad_x f|| <= ||J_t|| ||W^(t)|| ||grad_{z^(t+1)} f||: the per-layer,
+ * undivided form
+ *   L_t = ||grad_x f||^2 (beta + ||h^(t)||^2) <= R_t = ||W^(t)||^2 ||J_t||^2 P_t
+ * holds for every layer, and summing L_t / (||W^(t)||^2 ||J_t||^2) gives
+ * the claim whenever no ||W^(t)|| ||J_t|| is 0. A layer whose units are
+ * all dead (ReLU) has J_{t+1} = 0: its successors' terms are 0/0, the
+ * undivided form 0 <= 0. Every step is equality for width-one hidden
+ * layers (n_1 = .. = n_{l-1} = 1), where the claim is tight.
+ *
+ * residual (the negative control): every hidden layer t = 2 .. l-1 whose
+ * input and output widths agree becomes h^(t+1) = h^(t) + g(z^(t+1)); then
+ * grad_{h^(t)} f gains grad_{h^(t+1)} f and the proof's step fails.
+ *
+ * Spectral norms are LAPACK's singular values (dgesvd), backward stable;
+ * at the sizes searched (widths <= 8, depth <= 6) the relative error of
+ * the ratio is below 1e-12, so GD_GP_TOL = 1e-10 separates a violation from
+ * rounding. */
+#define GD_GP_TOL 1e-10
+
+typedef struct gd_gp_point {
+    double ratio;         /* lhs / rhs of the claim; NAN when a term is 0/0 or rhs = 0 */
+    double lhs, rhs;
+    double layer_margin;  /* min_t (R_t - L_t) / max(R_t, L_t) (0 when both are 0): >= 0 claimed */
+    int layer_at;         /* the t (1-based) of layer_margin */
+    int zero_terms;       /* layers with ||W^(t)|| ||J_t|| = 0 */
+    double gx2;           /* ||grad_x f||^2 */
+    double h2[GD_MLP_MAX_LAYERS], Wn[GD_MLP_MAX_LAYERS], Jn[GD_MLP_MAX_LAYERS],
+        P[GD_MLP_MAX_LAYERS]; /* per layer t = 1..l (index t-1): ||h^(t)||^2, ||W^(t)||, ||J_t||, P_t */
+} gd_gp_point;
+
+/* The claim at (w, x, c) for the network p (w in the engine's layout,
+ * gd_mlp_layer). GD_EINVAL (a message naming the problem) on widths above
+ * 64 or a residual network without a hidden layer of equal widths;
+ * GD_ENOMEM. */
+gd_status gd_gp_eval(gd_ctx *ctx, const gd_mlp_params *p, int residual, const double *w, const double *x,
+                     const double *c, gd_gp_point *out);
+
+/* The adversarial search for the largest ratio (which = 0) or the
+ * smallest undivided margin (which = 1): `starts` random points (weights
+ * N(0, s^2 / fan_in) and x, c, biases N(0, s'^2) with s, s' log-uniform in
+ * [0.1, 10]; for ReLU, biases shifted so that whole layers can be dead),
+ * each refined by GSL's Nelder-Mead simplex (nmsimplex2) over (w, x, c)
+ * for up to `iters` iterations. *worst receives the largest ratio (which
+ * = 0) or the smallest margin (which = 1), *at the point, w_at (P), x_at
+ * (n_0) and c_at (n_l) its location if not NULL, *evals the evaluations,
+ * *zero_terms the points met with a 0/0 term. Seeded: stream (seed,
+ * "claim-gradpenalty", which, 0). */
+gd_status gd_gp_search(gd_ctx *ctx, uint64_t seed, const gd_mlp_params *p, int residual, int which,
+                       size_t starts, size_t iters, double *worst, gd_gp_point *at, double *w_at, double *x_at,
+                       double *c_at, long *evals, long *zero_terms);
 
 #pragma GCC visibility pop
 

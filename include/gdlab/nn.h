@@ -55,6 +55,10 @@ typedef enum gd_init {
 int gd_act_from_name(const char *name);
 const char *gd_act_name(gd_act a);
 
+/* The activation a at z (n values): its value f and first derivative d1,
+ * either of which may be NULL (not computed). */
+void gd_act_eval(gd_act a, size_t n, const double *z, double *f, double *d1);
+
 #define GD_MLP_MAX_LAYERS 16
 
 typedef struct gd_mlp_params {

@@ -263,11 +263,6 @@ static void random_start(const prob *p, uint64_t seed, uint64_t s, double c, dou
     for (size_t i = p->n * p->k; i < p->P; i++) w[i] /= c;
 }
 
-static int cmp_dbl(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Values of a range text: count values lo + (hi - lo) i / (count - 1). */
 static gd_status range_values(gd_ctx *ctx, const char *text, const char *what, size_t max, double *v,
                               size_t *cnt) {
@@ -392,7 +387,7 @@ static gd_status run(const gd_params *pp, gd_ctx *ctx, gd_result *r) {
         se[j] = m > 1 ? gsl_stats_sd(col, 1, m) / sqrt((double)m) : GD_NAN;
         double med = GD_NAN;
         if (m) {
-            qsort(col, m, sizeof *col, cmp_dbl);
+            qsort(col, m, sizeof *col, gd_exp_cmp_double);
             med = m % 2 ? col[m / 2] : 0.5 * (col[m / 2 - 1] + col[m / 2]);
         }
         double row[7] = {grid[j], mean[j], se[j], med, cf[j], m ? es_sum / (double)m : GD_NAN, es_max};

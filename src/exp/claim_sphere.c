@@ -62,7 +62,8 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     gd_rng rg;
     gd_rng_stream_init(&rg, ctx->seed, "claim-sphere", 0, 0);
     double tan_err = 0, unit_err = 0, fo_margin = INFINITY, ex_margin = INFINITY;
-    long evals = 0;
+    long evals = 0, worst_t = -1, worst_k = -1;
+    int worst_exact = 0;
     for (size_t t = 0; t < trials; t++) {
         gd_rng_normals(&rg, w, n), gd_rng_normals(&rg, g, n);
         const double nw = cblas_dnrm2((int)n, w, 1);
@@ -74,9 +75,12 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
         const double a = 1 - eta * eta / 2, b = eta * sqrt(1 - eta * eta / 4);
         for (size_t k = 0; k < ndir; k++) {
             unit_tangent(&rg, w, n, u);
-            fo_margin = fmin(fo_margin, (cblas_ddot((int)n, g, 1, u, 1) - gphi) / gn);
+            const double mf = (cblas_ddot((int)n, g, 1, u, 1) - gphi) / gn;
             for (size_t i = 0; i < n; i++) wp[i] = a * w[i] + b * u[i];
-            ex_margin = fmin(ex_margin, (cblas_ddot((int)n, g, 1, wp, 1) - gwe) / gn);
+            const double me = (cblas_ddot((int)n, g, 1, wp, 1) - gwe) / gn;
+            if (fmin(mf, me) < fmin(fo_margin, ex_margin))
+                worst_t = (long)t, worst_k = (long)k, worst_exact = me < mf;
+            fo_margin = fmin(fo_margin, mf), ex_margin = fmin(ex_margin, me);
             evals += 2;
         }
     }
@@ -124,6 +128,15 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     gd_result_scalar(r, "unit_err", unit_err, GD_NAN);
     gd_result_scalar(r, "worst_margin", fmin(fo_margin, ex_margin), GD_NAN);
     gd_result_scalar(r, "evaluations", (double)evals, GD_NAN);
+    static const char *const wc[] = {"trial", "direction", "exact", "margin"};
+    gd_series *ws = gd_result_series_new(r, "worst_at", 4, wc);
+    if (!ws) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    if ((st = gd_series_append(ws, (double[]){(double)worst_t, (double)worst_k, worst_exact,
+                                              fmin(fo_margin, ex_margin)})) != GD_OK)
+        return st;
+    gd_result_note(r, "worst_at: the (w, g) pair (trial, 0-based) and the competitor (direction) of the smallest "
+                   "margin; exact 1 when it is a point at chord distance eta against w*, 0 a tangent direction "
+                   "against phi");
     gd_result_scalar(r, "angle_formula_err", ang_err, GD_NAN);
     gd_result_scalar(r, "msign_jordan_error", jerr, GD_NAN);
     gd_result_scalar(r, "msign_cubic_error", cerr, GD_NAN);

@@ -82,6 +82,11 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max) {
     return *s ? -1 : n;
 }
 
+int gd_exp_cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int gd_exp_parse_reals(const char *s, double *out, int max) {
     int n = 0;
     char *end;

@@ -30,6 +30,9 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max);
  * when malformed, not positive, or longer than max. "" gives 0. */
 int gd_exp_parse_reals(const char *s, double *out, int max);
 
+/* qsort comparison of doubles, ascending. */
+int gd_exp_cmp_double(const void *a, const void *b);
+
 /* Parses a number ("0.5": lo = hi, count 1) or a range "lo:hi:count"
  * (count values lo + (hi - lo) i / (count - 1), lo < hi, 2 <= count <=
  * max_count). GD_EINVAL names `what` (e.g. "--eta"). */

@@ -101,14 +101,9 @@ static int flow_rhs(double t, const double *w, double *dwdt, void *params) {
 
 static int yes(const char *s) { return !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true"); }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Quantile q of v (n) by linear interpolation of the sorted values; sorts v. */
 static double quantile(double *v, size_t n, double q) {
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, gd_exp_cmp_double);
     double pos = q * (double)(n - 1);
     size_t i = (size_t)floor(pos);
     if (i + 1 >= n) return v[n - 1];

@@ -105,6 +105,10 @@ const gd_act_type *gd_nn_act_type(gd_act a) {
     return &act_types[a];
 }
 
+void gd_act_eval(gd_act a, size_t n, const double *z, double *f, double *d1) {
+    gd_nn_act_type(a)->eval(n, z, f, d1, NULL);
+}
+
 int gd_act_from_name(const char *name) {
     if (!name) return -1;
     for (size_t i = 0; i < N_ACT; i++)
