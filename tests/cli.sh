@@ -5,6 +5,7 @@
 # Usage: cli.sh path/to/gdlab
 G=${1:?usage: cli.sh path/to/gdlab}
 T=$(mktemp -d)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
@@ -184,6 +185,20 @@ if [ -e "$T/z" ]; then bad "a failed claim-regret run left output"; else ok "fai
 expect 0 "[refuted]       002-gradpenalty-residual" -- claim-gradpenalty --archs 2-3-3-1 --activations tanh,relu --train-steps 20 --out "$T/gp"
 expect 2 "--archs: expected up to 16 architectures like 2-3-3-1 (widths 1..64, at most 16 layers), got '2-3-x'; --activations: unknown or too many: 'foo'" -- claim-gradpenalty --archs 2-3-x,3-2 --activations tanh,foo --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed claim-gradpenalty run left output"; else ok "failed claim-gradpenalty runs wrote nothing"; fi
+
+# fit: the user's CSV (bare file argument), derived D, refusals naming the line, column or parameter.
+printf 'N,C,loss\n1e8,6e17,3.1\n2e8,-5,2.9\n' > "$T/bad.csv"
+printf 'N,D,loss\n1e8,1e9,3.1\n2e8,2e9,2.9\n' > "$T/two.csv"
+expect 0 "D = C / (6 N)" -- fit "$SRC/data/chinchilla.csv" --n-col "Model Size" --c-col "Training FLOP" --bootstrap 50 --starts 20 --out "$T/fit"
+for f in summary.json points.csv bootstrap.csv observed_predicted.png isoloss.png bootstrap_a.png; do
+  if [ -s "$T/fit/$f" ]; then ok "fit wrote $f"; else bad "fit did not write $f"; fi
+done
+expect 2 "bad.csv: line 3, column 'C': expected a number > 0, got -5" -- fit "$T/bad.csv" --out "$T/z"
+expect 2 "two.csv: 2 runs, fewer than the 5 parameters of the chinchilla form" -- fit "$T/two.csv" --out "$T/z"
+expect 2 "no column 'N' (the header is" -- fit "$SRC/data/chinchilla.csv" --out "$T/z"
+expect 2 "--budget applies to the chinchilla form, not to --form power; --delta applies to --objective huber" -- fit "$T/two.csv" --form power --budget 1e20 --delta 0.1 --objective lsq --out "$T/z"
+expect 2 "expected a CSV file of runs: gdlab fit FILE.csv" -- fit --out "$T/z"
+if [ -e "$T/z" ]; then bad "a failed fit run left output"; else ok "failed fit runs wrote nothing"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

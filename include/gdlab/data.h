@@ -42,6 +42,10 @@ typedef struct gd_dataset {
 gd_status gd_data_load(gd_ctx *ctx, const char *name, int classify,
                        gd_dataset **out);
 
+/* The path (gd_malloc'd, the caller's) of a file shipped in data/, looked
+ * up as the named sets are; GD_EIO naming the directories when absent. */
+gd_status gd_data_find(gd_ctx *ctx, const char *file, char **path);
+
 /* CSV reader (the rules above). Gzip-compressed files (.gz) are read too. */
 gd_status gd_data_load_csv(gd_ctx *ctx, const char *path, int classify,
                            gd_dataset **out);
@@ -52,6 +56,16 @@ gd_status gd_data_load_csv(gd_ctx *ctx, const char *path, int classify,
  * and that n agrees. */
 gd_status gd_data_load_idx(gd_ctx *ctx, const char *images, const char *labels,
                            gd_dataset **out);
+
+/* The named columns of a CSV file whose first line names them (plain or
+ * gzip; other columns may hold anything, names and fields are trimmed of
+ * blanks and one pair of double quotes): out receives (n, k) numbers row
+ * by row, lines (n) the 1-based line of each row; both the caller's to
+ * gd_free. GD_EINVAL names the file, the line and the column: a missing
+ * column (with the header), a field that is not a finite number, a row too
+ * short, no rows. Blank lines are skipped. 1 <= k <= 16. */
+gd_status gd_data_load_columns(gd_ctx *ctx, const char *path, size_t k, const char *const *names, double **out,
+                               size_t **lines, size_t *n);
 
 /* Standardises every feature to mean 0 and variance 1 (constant features
  * become 0). */

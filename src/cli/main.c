@@ -29,6 +29,7 @@ static const char USAGE[] =
     "commands:\n"
     "  list                      the experiments, one line each\n"
     "  run NAME [--param v]...   run one experiment (also: gdlab NAME ...)\n"
+    "  fit FILE.csv [--param v]  fit a scaling law to your runs (gdlab help fit)\n"
     "  reproduce [--out DIR]     run every experiment with seed claims and write\n"
     "                            DIR/report.md (default DIR: gdlab-report)\n"
     "  help [NAME]               this text, or an experiment's parameters\n"
@@ -176,6 +177,13 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", o->ctx.err);
         return EXIT_RUNTIME;
+    }
+    /* An experiment with a parameter "file" takes it as a bare first
+     * argument too: gdlab fit runs.csv. */
+    if (first < argc && strncmp(argv[first], "--", 2) != 0) {
+        int has_file = 0;
+        for (const gd_param_spec *sp = e->params; sp && sp->name; sp++) has_file |= !strcmp(sp->name, "file");
+        if (has_file && gd_params_set(&p, "file", argv[first], &o->ctx) == GD_OK) first++;
     }
     int rc = parse_args(argc, argv, first, o, &p);
     if (rc || o->help) {

@@ -389,3 +389,129 @@ gd_status gd_data_load_csv(gd_ctx *ctx, const char *path, int classify,
                            gd_dataset **out) {
     return gd_data_csv_read(ctx, path, NULL, GD_DATA_CSV_HEADER_NAMES, classify, out);
 }
+
+/* ---- named columns ----------------------------------------------------- */
+
+/* Field f of line[0, len) (commas not yet replaced): its start and length. */
+static int field_at(const char *line, size_t len, size_t f, const char **s, size_t *flen) {
+    const char *p = line, *stop = line + len;
+    for (size_t i = 0; i < f; i++) {
+        const char *q = memchr(p, ',', (size_t)(stop - p));
+        if (!q) return 0;
+        p = q + 1;
+    }
+    const char *q = memchr(p, ',', (size_t)(stop - p));
+    *s = p, *flen = (size_t)((q ? q : stop) - p);
+    return 1;
+}
+
+/* s[0, len) without surrounding blanks and one pair of double quotes. */
+static void trim(const char **s, size_t *len) {
+    while (*len && (**s == ' ' || **s == '\t')) (*s)++, (*len)--;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' || (*s)[*len - 1] == '\r')) (*len)--;
+    if (*len >= 2 && **s == '"' && (*s)[*len - 1] == '"') (*s)++, *len -= 2;
+}
+
+static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char *const *names, double **out,
+                              size_t **lines, size_t *n) {
+    char *line;
+    size_t len;
+    gd_status st = next_line(ctx, r, &line, &len);
+    if (st != GD_OK) return st;
+    if (!line || is_blank(line, len)) return gd_error(ctx, GD_EINVAL, "%s: line 1: no header line of column names", r->path);
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) line += 3, len -= 3;
+    const size_t nf = count_fields(line, len);
+    size_t idx[16];
+    GD_ASSERT(k <= 16);
+    for (size_t j = 0; j < k; j++) {
+        idx[j] = (size_t)-1;
+        for (size_t f = 0; f < nf && idx[j] == (size_t)-1; f++) {
+            const char *s;
+            size_t fl;
+            field_at(line, len, f, &s, &fl);
+            trim(&s, &fl);
+            if (fl == strlen(names[j]) && !memcmp(s, names[j], fl)) idx[j] = f;
+        }
+        if (idx[j] == (size_t)-1) {
+            char hdr[200];
+            quote(hdr, sizeof hdr, line, len);
+            return gd_error(ctx, GD_EINVAL, "%s: line 1: no column '%s' (the header is '%s')", r->path, names[j], hdr);
+        }
+    }
+    size_t cap = 256, rows = 0;
+    double *v = gd_malloc(cap * k * sizeof *v);
+    size_t *ln = gd_malloc(cap * sizeof *ln);
+    if (!v || !ln) st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
+    while (st == GD_OK) {
+        if ((st = next_line(ctx, r, &line, &len)) != GD_OK || !line) break;
+        if (is_blank(line, len) || (len == 1 && line[0] == '\r')) continue;
+        if (rows == cap) {
+            double *v2 = gd_realloc(v, 2 * cap * k * sizeof *v);
+            size_t *l2 = v2 ? gd_realloc(ln, 2 * cap * sizeof *ln) : NULL;
+            if (v2) v = v2;
+            if (l2) ln = l2;
+            if (!v2 || !l2) { st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path); break; }
+            cap *= 2;
+        }
+        for (size_t j = 0; j < k && st == GD_OK; j++) {
+            const char *s;
+            size_t fl;
+            if (!field_at(line, len, idx[j], &s, &fl)) {
+                st = gd_error(ctx, GD_EINVAL, "%s: line %zu: %zu fields, no column '%s' (field %zu)", r->path, r->line,
+                              count_fields(line, len), names[j], idx[j] + 1);
+                break;
+            }
+            trim(&s, &fl);
+            char buf[64], text[48], *e;
+            quote(text, sizeof text, s, fl);
+            double x = GD_NAN;
+            if (fl > 0 && fl < sizeof buf) {
+                memcpy(buf, s, fl), buf[fl] = '\0';
+                x = strtod(buf, &e);
+                if (e != buf + fl) x = GD_NAN;
+            }
+            if (!isfinite(x))
+                st = gd_error(ctx, GD_EINVAL, "%s: line %zu, column '%s': expected a finite number, got '%s'", r->path,
+                              r->line, names[j], text);
+            v[rows * k + j] = x;
+        }
+        ln[rows++] = r->line;
+    }
+    if (st == GD_OK && rows == 0) st = gd_error(ctx, GD_EINVAL, "%s: no data rows after the header", r->path);
+    if (st != GD_OK) {
+        gd_free(v), gd_free(ln);
+        return st;
+    }
+    *out = v, *lines = ln, *n = rows;
+    return GD_OK;
+}
+
+gd_status gd_data_load_columns(gd_ctx *ctx, const char *path, size_t k, const char *const *names, double **out,
+                               size_t **lines, size_t *n) {
+    GD_ASSERT(path && names && out && lines && n && k >= 1 && k <= 16);
+    *out = NULL, *lines = NULL, *n = 0;
+    line_reader r;
+    memset(&r, 0, sizeof r);
+    r.path = path;
+    r.cap = 1 << 16;
+    r.buf = gd_malloc(r.cap);
+    if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
+    errno = 0;
+    r.gz = gzopen(path, "rb");
+    gd_status st;
+    if (!r.gz) {
+        st = errno ? gd_error(ctx, GD_EIO, "%s: cannot open: %s", path, strerror(errno))
+                   : gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", path);
+    } else {
+        gzbuffer(r.gz, 1 << 17);
+        st = columns_read(ctx, &r, k, names, out, lines, n);
+        int zc = gzclose_r(r.gz);
+        if (st == GD_OK && zc != Z_OK) {
+            gd_free(*out), gd_free(*lines), *out = NULL, *lines = NULL;
+            st = gd_error(ctx, zc == Z_ERRNO ? GD_EIO : GD_EINVAL, "%s: line %zu: corrupt or truncated gzip data", path,
+                          r.line);
+        }
+    }
+    gd_free(r.buf);
+    return st;
+}

@@ -58,30 +58,45 @@ static char *join(const char *dir, const char *file) {
     return p;
 }
 
-static gd_status load_named_csv(gd_ctx *ctx, const named_csv *set, int classify,
-                                gd_dataset **out) {
+/* The first directory (as in the header comment) holding one of files[0,
+ * nf): that path in *path (gd_malloc'd); GD_EIO naming files[0] and the
+ * directories when none does. */
+static gd_status find_any(gd_ctx *ctx, const char *const *files, size_t nf, char **path) {
     const char *env = getenv("GDLAB_DATA");
-    const char *dirs[3] = {env && *env ? env : NULL, GDLAB_SOURCE_DATA_DIR,
-                           GDLAB_INSTALL_DATA_DIR};
+    const char *dirs[3] = {env && *env ? env : NULL, GDLAB_SOURCE_DATA_DIR, GDLAB_INSTALL_DATA_DIR};
+    *path = NULL;
     for (size_t i = 0; i < 3; i++) {
         if (!dirs[i] || !*dirs[i]) continue;
-        for (size_t j = 0; j < 2; j++) {
-            char *path = join(dirs[i], set->files[j]);
-            if (!path) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", set->name);
-            if (access(path, F_OK) == 0) {
-                gd_status st = gd_data_csv_read(ctx, path, set->name, set->header,
-                                                classify, out);
-                gd_free(path);
-                return st;
+        for (size_t j = 0; j < nf; j++) {
+            char *p = join(dirs[i], files[j]);
+            if (!p) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", files[j]);
+            if (access(p, F_OK) == 0) {
+                *path = p;
+                return GD_OK;
             }
-            gd_free(path);
+            gd_free(p);
         }
     }
-    return gd_error(ctx, GD_EIO,
-                    "%s: %s not found in $GDLAB_DATA (%s), %s or %s", set->name,
-                    set->files[0], env && *env ? env : "unset",
-                    *GDLAB_SOURCE_DATA_DIR ? GDLAB_SOURCE_DATA_DIR : "(no source tree)",
+    return gd_error(ctx, GD_EIO, "%s not found in $GDLAB_DATA (%s), %s or %s", files[0],
+                    env && *env ? env : "unset", *GDLAB_SOURCE_DATA_DIR ? GDLAB_SOURCE_DATA_DIR : "(no source tree)",
                     *GDLAB_INSTALL_DATA_DIR ? GDLAB_INSTALL_DATA_DIR : "(not installed)");
+}
+
+gd_status gd_data_find(gd_ctx *ctx, const char *file, char **path) { return find_any(ctx, &file, 1, path); }
+
+static gd_status load_named_csv(gd_ctx *ctx, const named_csv *set, int classify,
+                                gd_dataset **out) {
+    char *path;
+    gd_status st = find_any(ctx, set->files, 2, &path);
+    if (st == GD_EIO) {
+        char m[sizeof ctx->err];
+        snprintf(m, sizeof m, "%s", ctx->err);
+        return gd_error(ctx, GD_EIO, "%s: %s", set->name, m);
+    }
+    if (st != GD_OK) return st;
+    st = gd_data_csv_read(ctx, path, set->name, set->header, classify, out);
+    gd_free(path);
+    return st;
 }
 
 static gd_status load_fashion(gd_ctx *ctx, int classify, gd_dataset **out) {

@@ -11,7 +11,7 @@ extern const gd_experiment gd_exp_sgd_1d, gd_exp_sgd_zipf, gd_exp_sgd_zipf_expon
     gd_exp_regimes, gd_exp_modified_flow, gd_exp_balancing, gd_exp_multiscale, gd_exp_orbit,
     gd_exp_orbit_diagram, gd_exp_lyapunov, gd_exp_basins, gd_exp_modadd, gd_exp_modadd_gromov, gd_exp_rope_base,
     gd_exp_claim_probability, gd_exp_claim_cosine, gd_exp_claim_logsumexp,
-    gd_exp_claim_regret, gd_exp_claim_sphere, gd_exp_claim_rope, gd_exp_claim_gradpenalty;
+    gd_exp_claim_regret, gd_exp_claim_sphere, gd_exp_claim_rope, gd_exp_claim_gradpenalty, gd_exp_fit, gd_exp_chinchilla_fit;
 
 static const gd_experiment *const registry[] = {
     &gd_exp_sgd_1d, &gd_exp_sgd_zipf, &gd_exp_sgd_zipf_exponents, &gd_exp_sgd_diag,
@@ -20,7 +20,7 @@ static const gd_experiment *const registry[] = {
     &gd_exp_orbit, &gd_exp_orbit_diagram, &gd_exp_lyapunov, &gd_exp_basins,
     &gd_exp_modadd, &gd_exp_modadd_gromov, &gd_exp_rope_base,
     &gd_exp_claim_probability, &gd_exp_claim_cosine, &gd_exp_claim_logsumexp,
-    &gd_exp_claim_regret, &gd_exp_claim_sphere, &gd_exp_claim_rope, &gd_exp_claim_gradpenalty};
+    &gd_exp_claim_regret, &gd_exp_claim_sphere, &gd_exp_claim_rope, &gd_exp_claim_gradpenalty, &gd_exp_fit, &gd_exp_chinchilla_fit};
 
 const gd_experiment *const *gd_experiment_list(size_t *n) {
     *n = sizeof registry / sizeof *registry;
