@@ -233,6 +233,18 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
     }
     const char *const *names = gd_fit_param_names(s->form);
     for (size_t j = 0; j < np; j++) scalar_iv(r, names[j], rep[j], o->boot ? o->boot + j : NULL, o->K, np);
+    if (o->K) { /* the bootstrap table: one row per resample, the reported parameters */
+        const char *bc[GD_FIT_MAXP + 1] = {"resample"};
+        for (size_t j = 0; j < np; j++) bc[j + 1] = names[j];
+        gd_series *bs = gd_result_series_new(r, "bootstrap", np + 1, bc);
+        if (!bs) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto out; }
+        for (size_t k = 0; k < o->K && st == GD_OK; k++) {
+            double row[GD_FIT_MAXP + 1] = {(double)k};
+            memcpy(row + 1, o->boot + k * np, np * sizeof *row);
+            st = gd_series_append(bs, row);
+        }
+        if (st != GD_OK) goto out;
+    }
     gd_result_scalar(r, "objective", o->best.objective, GD_NAN);
     gd_result_scalar(r, "grad_norm", o->best.grad_norm, GD_NAN);
     gd_result_scalar(r, "starts_at_best", (double)o->best.starts_at_best, GD_NAN);
@@ -264,17 +276,11 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
         static const char *const dn[6] = {"a", "b", "G", "N_opt", "D_opt", "D_per_N"};
         const double val[6] = {op.a, op.b, op.G, op.N_opt, op.D_opt, op.D_per_N};
         for (int j = 0; j < (budget > 0 ? 6 : 3); j++) scalar_iv(r, dn[j], val[j], dv ? dv + j : NULL, o->K, 6);
-        /* the bootstrap table and the distribution of a */
-        static const char *const bc[] = {"resample", "A", "B", "E", "alpha", "beta", "a"};
-        gd_series *bs = o->K ? gd_result_series_new(r, "bootstrap", 7, bc) : NULL;
+        /* the distribution of a */
         static const char *const hc[] = {"a", "count"};
         gd_series *hs = o->K ? gd_result_series_new(r, "bootstrap_a", 2, hc) : NULL;
-        if (o->K && (!bs || !hs)) { gd_free(dv); st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto out; }
-        for (size_t k = 0; k < o->K && st == GD_OK; k++) {
-            const double *b = o->boot + k * np;
-            st = gd_series_append(bs, (double[]){(double)k, b[0], b[1], b[2], b[3], b[4], dv[6 * k]});
-        }
-        if (o->K && st == GD_OK) {
+        if (o->K && !hs) { gd_free(dv); st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto out; }
+        if (o->K) {
             const gd_fit_interval iv = gd_fit_percentiles(dv, o->K, 6, 0.998);
             const int nb = 40;
             double cnt[40] = {0};
@@ -351,6 +357,26 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
     po.line[po.nlines++] = (gd_plot_line){"points", "loss", "predicted", NULL, "runs", 2};
     po.line[po.nlines++] = (gd_plot_line){"diagonal", "loss", "same", NULL, "fitted = observed", 0};
     if ((st = gd_result_plot(r, &po)) != GD_OK) goto out;
+
+    /* one variable: the runs and the fitted law against x */
+    if (s->form != GD_FIT_CHINCHILLA) {
+        double xlo = HUGE_VAL, xhi = 0;
+        for (size_t i = 0; i < u.n; i++) xlo = fmin(xlo, u.x1[i]), xhi = fmax(xhi, u.x1[i]);
+        static const char *const lc[] = {"x", "fitted"};
+        gd_series *ls = gd_result_series_new(r, "law", 2, lc);
+        if (!ls) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto out; }
+        for (int k = 0; k <= 200 && st == GD_OK; k++) {
+            const double x = xlo * pow(xhi / xlo, k / 200.0);
+            st = gd_series_append(ls, (double[]){x, gd_fit_predict(s, th, x, 0)});
+        }
+        const char *xc = gd_params_str(pa, "x-col");
+        gd_plot pl = {.name = "law", .title = "Runs and the fitted law", .xlabel = *xc ? xc : gd_params_str(pa, "n-col"),
+                      .ylabel = "loss", .logx = 1, .logy = 1};
+        pl.line[pl.nlines++] = (gd_plot_line){"points", "x1", "loss", NULL, "runs", 2};
+        pl.line[pl.nlines++] = (gd_plot_line){"law", "x", "fitted", NULL, gd_fit_form_name(s->form), 0};
+        if (st == GD_OK) st = gd_result_plot(r, &pl);
+        if (st != GD_OK) goto out;
+    }
 
     /* iso-loss curves and the compute-optimal frontier in (N, D) */
     if (s->form == GD_FIT_CHINCHILLA) {
