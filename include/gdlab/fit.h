@@ -78,9 +78,12 @@ const char *const *gd_fit_param_names(gd_fit_form f);
  * points, wider than Hoffmann et al.'s 4500; power and bpl: grids of the
  * same spacing, stated in fit.c) is screened by objective value, and the
  * best `starts` run L-BFGS (liblbfgs, m = 10, More-Thuente line search,
- * stopping at |grad| <= 1e-10 max(1, |theta|) or no decrease over 10
- * iterations of more than 1e-15 relative), each polished by Newton steps
- * on a central-difference Hessian of the analytic gradient. */
+ * stopping at |grad| <= 1e-7 max(1, |theta|) or no decrease over 5
+ * iterations of more than 1e-10 relative); the runs that end within 1e-3
+ * relative of the best, and the best of the others, are then polished by
+ * damped Newton steps (the exact Hessian for chinchilla and power, central
+ * differences of the analytic gradient for bpl) until the gradient is
+ * below 1e-15, or two steps gain nothing. */
 typedef struct gd_fit_result {
     double theta[GD_FIT_MAXP];
     double objective, grad_norm;

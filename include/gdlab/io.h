@@ -40,6 +40,9 @@ gd_status gd_io_write_plot(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
 /* Writes everything of r into dir (created if needed): the CSVs, the plots,
  * then summary.json last, so a summary.json present means a whole run. */
 gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir);
+/* The same without the plots (CSVs and summary.json): PLplot keeps global
+ * state, so this is the one to call from several threads. */
+gd_status gd_io_write_result_data(gd_ctx *ctx, const gd_result *r, const char *dir);
 
 /* Prints a human summary of r (status, scalars, claims) to f. */
 void gd_io_print_summary(FILE *f, const gd_result *r);

@@ -78,13 +78,19 @@ static inline double loss(const gd_fit_spec *s, double r, double *psi) {
     }
 }
 
-/* log Lhat = log(e^u1 + e^u2 [+ e^u3]) with its weights p (softmax). */
+/* log Lhat = log(e^u1 + e^u2 [+ e^u3]) with its weights p (softmax): one
+ * exp fewer than terms (the largest is e^0) and one log. */
 static inline double lse(const double *u, int k, double *p) {
-    double m = u[0];
-    for (int j = 1; j < k; j++) m = fmax(m, u[j]);
-    double t = 0;
-    for (int j = 0; j < k; j++) t += p[j] = exp(u[j] - m);
-    for (int j = 0; j < k; j++) p[j] /= t;
+    int im = 0;
+    for (int j = 1; j < k; j++)
+        if (u[j] > u[im]) im = j;
+    const double m = u[im];
+    double t = 1;
+    for (int j = 0; j < k; j++)
+        if (j != im) t += p[j] = exp(u[j] - m);
+    p[im] = 1;
+    const double inv = 1 / t;
+    for (int j = 0; j < k; j++) p[j] *= inv;
     return m + log(t);
 }
 
@@ -182,21 +188,68 @@ static double norm(const double *g, size_t n) {
     return t;
 }
 
-/* Newton steps on a central-difference Hessian of the analytic gradient,
+/* The exact Hessian for the forms whose log-sum-exp arguments u_k are
+ * linear in theta (chinchilla, power): per point, with g = J^T p the
+ * gradient of log Lhat and p the softmax weights,
+ *   H += w (rho''(r) g g^T + rho'(r) (sum_k p_k J_k J_k^T - g g^T)).
+ * Also returns the objective and fills grad. */
+static double obj_hess(const gd_fit_spec *s, const pts *d, const double *th, double *grad, double *H) {
+    const size_t np = gd_fit_nparams(s->form);
+    const int k3 = s->form == GD_FIT_CHINCHILLA;
+    memset(grad, 0, np * sizeof *grad), memset(H, 0, np * np * sizeof *H);
+    double F = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const double wi = d->w ? d->w[i] : 1;
+        if (wi == 0) continue;
+        double J[3][GD_FIT_MAXP] = {{0}}, g[GD_FIT_MAXP], p[3], u[3];
+        if (k3) {
+            J[0][0] = 1, J[0][3] = -d->l1[i], J[1][1] = 1, J[1][4] = -d->l2[i], J[2][2] = 1;
+            u[0] = th[0] - th[3] * d->l1[i], u[1] = th[1] - th[4] * d->l2[i], u[2] = th[2];
+        } else {
+            J[0][0] = 1, J[0][2] = -d->l1[i], J[1][1] = 1;
+            u[0] = th[0] - th[2] * d->l1[i], u[1] = th[1];
+        }
+        const int K = k3 ? 3 : 2;
+        const double r = lse(u, K, p) - d->lL[i];
+        double psi;
+        F += wi * loss(s, r, &psi);
+        const double rho2 = s->objective == GD_FIT_HUBER ? (fabs(r) <= s->delta) : s->objective == GD_FIT_LSQ ? 1
+                            : r > 0 ? s->tau : 1 - s->tau;
+        for (size_t a = 0; a < np; a++) {
+            g[a] = 0;
+            for (int k = 0; k < K; k++) g[a] += p[k] * J[k][a];
+            grad[a] += wi * psi * g[a];
+        }
+        for (size_t a = 0; a < np; a++)
+            for (size_t b = 0; b < np; b++) {
+                double t = 0;
+                for (int k = 0; k < K; k++) t += p[k] * J[k][a] * J[k][b];
+                H[a * np + b] += wi * (rho2 * g[a] * g[b] + psi * (t - g[a] * g[b]));
+            }
+    }
+    return F;
+}
+
+/* Newton steps on the Hessian (exact for chinchilla and power, central
+ * differences of the analytic gradient for bpl),
  * each accepted only if it lowers the objective (Levenberg damping when
  * the Hessian is not positive definite or the step fails). */
 static double polish(const gd_fit_spec *s, const pts *d, double *th, double F, double *gn) {
     const size_t np = gd_fit_nparams(s->form);
     double g[GD_FIT_MAXP], H[GD_FIT_MAXP * GD_FIT_MAXP], gp[GD_FIT_MAXP], gm[GD_FIT_MAXP], t[GD_FIT_MAXP];
     obj(s, d, th, g);
-    for (int it = 0; it < 30 && norm(g, np) > 1e-15; it++) {
-        for (size_t j = 0; j < np; j++) {
-            const double h = 1e-6 * fmax(1, fabs(th[j])), o = th[j];
-            th[j] = o + h, obj(s, d, th, gp);
-            th[j] = o - h, obj(s, d, th, gm);
-            th[j] = o;
-            for (size_t i = 0; i < np; i++) H[i * np + j] = (gp[i] - gm[i]) / (2 * h);
-        }
+    int flat = 0;
+    for (int it = 0; it < 30 && norm(g, np) > 1e-15 && flat < 2; it++) {
+        if (s->form != GD_FIT_BPL) obj_hess(s, d, th, g, H);
+        else
+            for (size_t j = 0; j < np; j++) {
+                const double h = 1e-6 * fmax(1, fabs(th[j])), o = th[j];
+                th[j] = o + h, obj(s, d, th, gp);
+                th[j] = o - h, obj(s, d, th, gm);
+                th[j] = o;
+                for (size_t i = 0; i < np; i++) H[i * np + j] = (gp[i] - gm[i]) / (2 * h);
+            }
+        const double F0 = F;
         int ok = 0;
         for (double lam = 0; lam < 1e12 && !ok; lam = lam ? lam * 100 : 1e-12 * (1 + fabs(H[0]))) {
             double A[GD_FIT_MAXP * GD_FIT_MAXP], b[GD_FIT_MAXP];
@@ -210,22 +263,29 @@ static double polish(const gd_fit_spec *s, const pts *d, double *th, double F, d
             if (Ft < F) ok = 1, F = Ft, memcpy(th, t, np * sizeof *th);
         }
         if (!ok) break;
+        flat = F0 - F <= 1e-15 * F0 ? flat + 1 : 0; /* two steps without gain: a flat valley */
         obj(s, d, th, g);
     }
     *gn = norm(g, np);
     return F;
 }
 
-static double fit_from(const gd_fit_spec *s, const pts *d, double *th, double *gn) {
+/* L-BFGS from th (in place): the objective there, NAN when not finite. */
+static double descend(const gd_fit_spec *s, const pts *d, double *th) {
     const size_t np = gd_fit_nparams(s->form);
     lbfgs_parameter_t prm;
     lbfgs_parameter_init(&prm);
-    prm.m = 10, prm.epsilon = 1e-10, prm.past = 10, prm.delta = 1e-15, prm.max_iterations = 5000;
+    prm.m = 10, prm.epsilon = 1e-7, prm.past = 5, prm.delta = 1e-10, prm.max_iterations = 5000;
     lb_inst li = {s, d};
     double F = HUGE_VAL;
     lbfgs((int)np, th, &F, lb_eval, NULL, &li, &prm); /* rounding-error stops keep the best point */
     F = obj(s, d, th, NULL);
-    if (!isfinite(F)) return *gn = GD_NAN, GD_NAN;
+    return isfinite(F) ? F : GD_NAN;
+}
+
+static double fit_from(const gd_fit_spec *s, const pts *d, double *th, double *gn) {
+    const double F = descend(s, d, th);
+    if (isnan(F)) return *gn = GD_NAN, GD_NAN;
     return polish(s, d, th, F, gn);
 }
 
@@ -311,21 +371,55 @@ gd_status gd_fit_run(gd_ctx *ctx, const gd_fit_spec *s, const gd_fit_data *d, si
         gd_free(sc), gd_free(runs), pts_free(&p);
         return gd_error(ctx, GD_ENOMEM, "out of memory");
     }
+    /* Screening. For chinchilla the grid is a product, so its terms
+     * e^(log A - alpha log N) and e^(log B - beta log D) are tabulated once
+     * per (log A, alpha) and (log B, beta): a grid point costs one log per
+     * run instead of a log-sum-exp (all terms stay within [1e-30, 1e11]). */
+    double *tab = s->form == GD_FIT_CHINCHILLA ? gd_malloc(60 * p.n * sizeof *tab) : NULL;
+    if (tab) /* row q = c + 6 x: coefficient index c (log A or log B), exponent index x (alpha or beta) */
+        for (size_t q = 0; q < 30; q++) {
+            double th[GD_FIT_MAXP]; /* the grid point with a = b = c and alpha = beta = x */
+            grid_point(s->form, &p, (q % 6) * (1 + 6) + (q / 6) * (216 + 1080), th);
+            for (size_t i = 0; i < p.n; i++)
+                tab[q * p.n + i] = exp(th[0] - th[3] * p.l1[i]), tab[(30 + q) * p.n + i] = exp(th[1] - th[4] * p.l2[i]);
+        }
 #pragma omp parallel for num_threads(ctx->threads) schedule(static)
     for (size_t k = 0; k < G; k++) {
-        double th[GD_FIT_MAXP];
+        double th[GD_FIT_MAXP], F = 0, psi;
         grid_point(s->form, &p, k, th);
-        const double F = obj(s, &p, th, NULL);
+        if (tab) { /* k = a + 6 b + 36 e + 216 alpha + 1080 beta */
+            const double *t1 = tab + (k % 6 + 6 * ((k / 216) % 5)) * p.n;
+            const double *t2 = tab + (30 + (k / 6) % 6 + 6 * (k / 1080)) * p.n, E = exp(th[2]);
+            for (size_t i = 0; i < p.n; i++) F += (p.w ? p.w[i] : 1) * loss(s, log(t1[i] + t2[i] + E) - p.lL[i], &psi);
+        } else {
+            F = obj(s, &p, th, NULL);
+        }
         sc[k] = (scored){isfinite(F) ? F : HUGE_VAL, k};
     }
+    gd_free(tab);
     qsort(sc, G, sizeof *sc, cmp_scored);
     if (starts > G) starts = G;
+    /* L-BFGS from every start, then the Newton polish of those that ended
+     * within 1e-3 of the best (the others cannot reach it: a polish moves
+     * the objective by far less) and of the best of the rest. */
+#pragma omp parallel for num_threads(ctx->threads) schedule(dynamic)
+    for (size_t j = 0; j < starts; j++) {
+        double *th = runs + j * (np + 1);
+        grid_point(s->form, &p, sc[j].k, th);
+        const double F = descend(s, &p, th);
+        th[np] = isnan(F) ? HUGE_VAL : F;
+    }
+    double F1 = HUGE_VAL;
+    for (size_t j = 0; j < starts; j++) F1 = fmin(F1, runs[j * (np + 1) + np]);
+    size_t other = (size_t)-1;
+    for (size_t j = 0; j < starts; j++) {
+        const double F = runs[j * (np + 1) + np];
+        if (F > F1 * (1 + 1e-3) && isfinite(F) && (other == (size_t)-1 || F < runs[other * (np + 1) + np])) other = j;
+    }
 #pragma omp parallel for num_threads(ctx->threads) schedule(dynamic)
     for (size_t j = 0; j < starts; j++) {
         double *th = runs + j * (np + 1), gn;
-        grid_point(s->form, &p, sc[j].k, th);
-        const double F = fit_from(s, &p, th, &gn);
-        th[np] = isfinite(F) ? F : HUGE_VAL;
+        if (th[np] <= F1 * (1 + 1e-3) || j == other) th[np] = polish(s, &p, th, th[np], &gn);
     }
     size_t best = 0;
     for (size_t j = 1; j < starts; j++)

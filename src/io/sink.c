@@ -7,7 +7,7 @@
 
 #include "io_internal.h"
 
-gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir) {
+static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, int plots) {
     GD_ASSERT(r != NULL && dir != NULL);
     gd_status st = gd_io_mkdir_p(ctx, dir);
     for (size_t i = 0; st == GD_OK && i < r->nseries; i++) {
@@ -16,7 +16,7 @@ gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir) {
         st = gd_io_write_csv(ctx, r->series[i], path);
         gd_free(path);
     }
-    for (size_t i = 0; st == GD_OK && i < r->nplots; i++)
+    for (size_t i = 0; plots && st == GD_OK && i < r->nplots; i++)
         st = gd_io_write_plot(ctx, r, &r->plots[i], dir);
     if (st != GD_OK) return st;
 
@@ -31,6 +31,14 @@ gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir) {
     gd_free(json);
     gd_free(path);
     return st;
+}
+
+gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir) {
+    return write_result(ctx, r, dir, 1);
+}
+
+gd_status gd_io_write_result_data(gd_ctx *ctx, const gd_result *r, const char *dir) {
+    return write_result(ctx, r, dir, 0);
 }
 
 /* ---- terminal summary --------------------------------------------------- */

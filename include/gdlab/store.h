@@ -1,0 +1,73 @@
+/* gdlab store: results of many runs in one SQLite database (WAL mode).
+ *
+ * Schema version 1 (docs/store.md):
+ *   meta(key PRIMARY KEY, value)            schema_version = 1, created_by
+ *   runs(id PRIMARY KEY, experiment, version, point, replica, seed, status,
+ *        detail, elapsed_s, dir, summary,   UNIQUE(experiment, version, point, replica))
+ *   params(run, name, value, text)          one row per parameter of the run
+ *   scalars(run, name, value, se)           value and standard error (NULL: NaN)
+ *   claims(run, id, verdict, predicted, measured)
+ * `point` is the canonical text of the swept parameters ("a=1;b=2", names
+ * sorted), `summary` the run's summary.json, `dir` the directory of its
+ * series CSVs (or NULL). A run is stored in one transaction, so a process
+ * killed at any moment leaves each run either whole or absent. Writers on
+ * other connections (threads, processes, MPI ranks) wait for each other
+ * (busy timeout 10 minutes). */
+#ifndef GDLAB_STORE_H
+#define GDLAB_STORE_H
+
+#include <stdio.h>
+#include "core.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+#define GD_STORE_SCHEMA 1
+
+typedef struct gd_store gd_store;
+
+/* Opens (creating if absent, with the schema) the database at path.
+ * GD_EINVAL with a message naming the file when it is not a gdlab store
+ * (not SQLite, corrupt, another schema version); GD_EIO when it cannot be
+ * opened. */
+gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out);
+void gd_store_close(gd_store *s);
+
+/* 1 when (experiment, this gdlab version, point, replica) is stored with
+ * status ok or diverged (a failed run is retried), 0 when not, -1 on error. */
+int gd_store_has(gd_store *s, const char *experiment, const char *point, long replica);
+
+/* Stores a run (replacing a failed one at the same key), in one
+ * transaction. dir may be NULL. */
+gd_status gd_store_put(gd_ctx *ctx, gd_store *s, const gd_result *r, const char *point, long replica,
+                       const char *dir);
+
+/* Stores a run that failed with ctx's message. */
+gd_status gd_store_put_failed(gd_ctx *ctx, gd_store *s, const char *experiment, const char *point, long replica,
+                              uint64_t seed, const char *message);
+
+/* Runs one SQL statement and writes its rows to out as CSV with a header
+ * line. GD_EINVAL with SQLite's message on bad SQL. */
+gd_status gd_store_query(gd_ctx *ctx, gd_store *s, const char *sql, FILE *out);
+
+/* Every run as a CSV row: id, experiment, version, point, replica, seed,
+ * status, then one column per parameter name and per scalar name. */
+gd_status gd_store_export_csv(gd_ctx *ctx, gd_store *s, FILE *out);
+
+/* For plots: the mean and standard error over replicas of scalar y at
+ * each (by, x) (by = NULL: one group) among the ok runs of experiment (NULL:
+ * any). rows (n, 5) receives by, x, mean, se, count, sorted by (by, x);
+ * the caller gd_frees it. */
+gd_status gd_store_xy(gd_ctx *ctx, gd_store *s, const char *experiment, const char *x, const char *y,
+                      const char *by, double **rows, size_t *n);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif
