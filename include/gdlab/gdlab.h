@@ -18,4 +18,8 @@
 #include "orbit.h"
 #include "stats.h"
 #include "modadd.h"
+#include "claims.h"
+#include "fit.h"
+#include "store.h"
+#include "sweep.h"
 #endif

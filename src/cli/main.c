@@ -7,6 +7,7 @@
  * the run succeeded. */
 #define _POSIX_C_SOURCE 200809L
 #include "gdlab/gdlab.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -30,6 +31,11 @@ static const char USAGE[] =
     "  list                      the experiments, one line each\n"
     "  run NAME [--param v]...   run one experiment (also: gdlab NAME ...)\n"
     "  fit FILE.csv [--param v]  fit a scaling law to your runs (gdlab help fit)\n"
+    "  sweep NAME --grid P=SPEC --db F.sqlite   an experiment over a grid and seeds,\n"
+    "                            resumable (gdlab sweep --help)\n"
+    "  query F.sqlite 'SQL'      rows of the store as CSV\n"
+    "  export F.sqlite --csv     every run, a row each, parameters and scalars as columns\n"
+    "  plot F.sqlite --x P --y S [--by Q]   a scalar against a parameter, from the store\n"
     "  reproduce [--out DIR]     run every experiment with seed claims and write\n"
     "                            DIR/report.md (default DIR: gdlab-report)\n"
     "  help [NAME]               this text, or an experiment's parameters\n"
@@ -302,6 +308,10 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(cmd, "reproduce")) return cmd_reproduce(argc, argv, 2, &o);
+    if (!strcmp(cmd, "sweep")) return gd_cli_sweep(argc, argv, &o.ctx);
+    if (!strcmp(cmd, "query")) return gd_cli_query(argc, argv, &o.ctx);
+    if (!strcmp(cmd, "export")) return gd_cli_export(argc, argv, &o.ctx);
+    if (!strcmp(cmd, "plot")) return gd_cli_plot(argc, argv, &o.ctx);
     if (!strcmp(cmd, "run")) {
         if (argc < 3 || argv[2][0] == '-') {
             if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {

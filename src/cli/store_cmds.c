@@ -1,0 +1,264 @@
+/* The store's commands: gdlab sweep, query, export, plot (sweep.h,
+ * store.h). Exit codes as main.c: 0 ok, 2 bad usage or input, 3 runtime. */
+#include "cli.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gdlab/gdlab.h"
+#include "gdlab/store.h"
+#include "gdlab/sweep.h"
+
+static int usage(const char *fmt, const char *a) {
+    fprintf(stderr, "gdlab: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static int whole(const char *opt, const char *s, double lo, double hi, long *out) {
+    char *e;
+    const double x = strtod(s, &e);
+    if (e == s || *e || x != floor(x) || x < lo || x > hi) {
+        fprintf(stderr, "gdlab: %s: expected a whole number in [%.0f, %.0f], got '%s'\n", opt, lo, hi, s);
+        return 0;
+    }
+    *out = (long)x;
+    return 1;
+}
+
+/* The store at path, which must exist (query, export, plot). */
+static int open_existing(gd_ctx *ctx, const char *path, gd_store **s) {
+    if (access(path, F_OK) != 0) {
+        fprintf(stderr, "gdlab: %s: no such store (gdlab sweep ... --db %s makes one)\n", path, path);
+        return CLI_EXIT_USAGE;
+    }
+    if (gd_store_open(ctx, path, s) != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", ctx->err);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+typedef struct bar {
+    int tty;
+    double t0;
+} bar;
+
+static void progress(const gd_sweep_stats *st, void *data) {
+    const bar *b = data;
+    if (!b->tty) return;
+    const long done = st->stored + st->done + st->failed, ran = st->done + st->failed;
+    const double rate = st->seconds > 0 ? (double)ran / st->seconds : 0;
+    const double eta = rate > 0 ? (double)(st->total - done) / rate : 0;
+    const int w = 30, fill = st->total ? (int)((double)w * (double)done / (double)st->total) : w;
+    fprintf(stderr, "\r[%.*s%*s] %ld/%ld  failed %ld  %.1f runs/s  ETA %.0f s \033[K", fill,
+            "==============================", w - fill, "", done, st->total, st->failed, rate, eta);
+    fflush(stderr);
+}
+
+int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
+    if (argc < 3 || argv[2][0] == '-') {
+        if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            puts("gdlab sweep NAME --grid 'PARAM=SPEC' ... [--seeds K] --db FILE.sqlite [--workers N] [--out DIR]\n"
+                 "            [--seed N] [--param value]...\n\n"
+                 "Runs experiment NAME at every point of the grid (the product of the --grid axes) with K seeds\n"
+                 "each, into the SQLite store FILE, skipping what it holds already: a sweep killed at any\n"
+                 "moment resumes. SPEC: v1,v2,... | linspace(lo,hi,n) | logspace(lo,hi,n) | range(lo,hi[,step]).\n"
+                 "Each run has one thread and its own seed from (seed, NAME, point, replica), so the store is\n"
+                 "the same for any --workers (default: all cores). Series CSVs go to DIR (default FILE.runs).\n"
+                 "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).");
+            return 0;
+        }
+        return usage("sweep: expected an experiment name%s (see 'gdlab list')", "");
+    }
+    const gd_experiment *e = gd_experiment_find(argv[2]);
+    if (!e) return usage("sweep: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+    gd_sweep_axis axes[64];
+    const char *fixed[2 * 64 + 1];
+    size_t na = 0, nf = 0;
+    long seeds = 1, workers = omp_get_num_procs(), seed = (long)ctx->seed;
+    const char *db = NULL, *out = NULL;
+    int rc = 0;
+    for (int i = 3; i < argc && !rc; i += 2) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) || !a[2]) { rc = usage("sweep: unexpected argument '%s' (options are --name value)", a); break; }
+        if (i + 1 >= argc) { rc = usage("%s: missing value", a); break; }
+        const char *v = argv[i + 1];
+        if (!strcmp(a, "--grid")) {
+            if (na == 64) rc = usage("--grid: at most 64 axes%s", "");
+            else if (gd_sweep_parse_axis(ctx, v, &axes[na]) != GD_OK) rc = usage("%s", ctx->err);
+            else na++;
+        } else if (!strcmp(a, "--seeds")) {
+            if (!whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
+        } else if (!strcmp(a, "--workers")) {
+            if (!whole("--workers", v, 1, 1024, &workers)) rc = CLI_EXIT_USAGE;
+        } else if (!strcmp(a, "--seed")) {
+            if (!whole("--seed", v, 0, 9007199254740992.0, &seed)) rc = CLI_EXIT_USAGE;
+        } else if (!strcmp(a, "--db")) {
+            db = v;
+        } else if (!strcmp(a, "--out")) {
+            out = v;
+        } else if (!strcmp(a, "--threads") || !strcmp(a, "--json") || !strcmp(a, "--strict")) {
+            rc = usage("sweep: %s does not apply (each run has one thread; use --workers)", a);
+        } else if (nf < 2 * 64) {
+            fixed[nf++] = a + 2, fixed[nf++] = v;
+        }
+    }
+    fixed[nf] = NULL;
+    if (!rc && !db) rc = usage("sweep: expected --db FILE.sqlite%s", "");
+    if (!rc && na == 0) rc = usage("sweep: expected at least one --grid 'PARAM=SPEC'%s", "");
+    int rank = 0, nranks = 1;
+    if (!rc && (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE"))) {
+        const char *sz = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
+        if (atoi(sz) > 1) rc = gd_cli_mpi_ranks(&rank, &nranks);
+    }
+    char runs[4096];
+    snprintf(runs, sizeof runs, "%s.runs", db ? db : "");
+    gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, out ? out : runs, (int)workers, rank, nranks};
+    if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = usage("sweep: %s", ctx->err);
+    if (!rc) {
+        bar b = {isatty(2) && rank == 0, gd_now()};
+        gd_sweep_stats st;
+        const gd_status s = gd_sweep_run(ctx, &sp, &st, progress, &b);
+        if (b.tty) fputs("\r\033[K", stderr);
+        if (s != GD_OK) {
+            fprintf(stderr, "gdlab: sweep %s: %s\n", e->name, ctx->err);
+            rc = s == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+        } else {
+            printf("sweep %s: %zu points x %ld seeds%s: %ld runs%s; %ld stored before, %ld run now, %ld failed; "
+                   "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds,
+                   nranks > 1 ? " (this rank's share)" : "", st.total, nranks > 1 ? "" : "", st.stored, st.done,
+                   st.failed, st.seconds, db, sp.outdir);
+            if (st.failed) printf("failed runs are stored with their message and retried by the next sweep: "
+                                  "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
+        }
+    }
+    for (size_t i = 0; i < na; i++) gd_sweep_axis_free(&axes[i]);
+    gd_cli_mpi_finalize();
+    return rc;
+}
+
+int gd_cli_query(int argc, char **argv, gd_ctx *ctx) {
+    if (argc != 4) return usage("query: expected gdlab query FILE.sqlite 'SQL'%s", "");
+    gd_store *s;
+    int rc = open_existing(ctx, argv[2], &s);
+    if (rc) return rc;
+    if (gd_store_query(ctx, s, argv[3], stdout) != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", ctx->err);
+        rc = CLI_EXIT_USAGE;
+    }
+    gd_store_close(s);
+    return rc;
+}
+
+int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
+    const char *out = NULL;
+    int csv = 0;
+    if (argc < 3 || argv[2][0] == '-') return usage("export: expected gdlab export FILE.sqlite --csv [--out F]%s", "");
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--csv")) csv = 1;
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else return usage("export: unexpected argument '%s' (--csv, --out F)", argv[i]);
+    }
+    if (!csv) return usage("export: expected --csv (the one format so far)%s", "");
+    gd_store *s;
+    int rc = open_existing(ctx, argv[2], &s);
+    if (rc) return rc;
+    char tmp[4096];
+    FILE *f = stdout;
+    if (out) {
+        snprintf(tmp, sizeof tmp, "%s.tmp%d", out, (int)getpid());
+        if (!(f = fopen(tmp, "w"))) {
+            gd_store_close(s);
+            fprintf(stderr, "gdlab: %s: cannot write\n", out);
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    const gd_status st = gd_store_export_csv(ctx, s, f);
+    if (out) {
+        const int bad = fclose(f) != 0 || st != GD_OK || rename(tmp, out) != 0;
+        if (bad) remove(tmp);
+        if (bad && st == GD_OK) fprintf(stderr, "gdlab: %s: cannot write\n", out), rc = CLI_EXIT_RUNTIME;
+    }
+    if (st != GD_OK) fprintf(stderr, "gdlab: %s\n", ctx->err), rc = CLI_EXIT_RUNTIME;
+    gd_store_close(s);
+    return rc;
+}
+
+int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
+    if (argc < 3 || argv[2][0] == '-')
+        return usage("plot: expected gdlab plot FILE.sqlite --x PARAM --y SCALAR [--by PARAM] [--experiment NAME] "
+                     "[--logx] [--logy] [--out DIR]%s", "");
+    const char *x = NULL, *y = NULL, *by = NULL, *exp = NULL, *out = "gdlab-out/plot";
+    int logx = 0, logy = 0;
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--logx")) logx = 1;
+        else if (!strcmp(a, "--logy")) logy = 1;
+        else if (i + 1 < argc && !strcmp(a, "--x")) x = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--y")) y = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--by")) by = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--experiment")) exp = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--out")) out = argv[++i];
+        else return usage("plot: unexpected argument '%s'", a);
+    }
+    if (!x || !y) return usage("plot: expected --x PARAM and --y SCALAR%s", "");
+    gd_store *s;
+    int rc = open_existing(ctx, argv[2], &s);
+    if (rc) return rc;
+    double *rows;
+    size_t n;
+    gd_status st = gd_store_xy(ctx, s, exp, x, y, by, &rows, &n);
+    gd_store_close(s);
+    if (st != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", ctx->err);
+        return CLI_EXIT_USAGE;
+    }
+    if (n == 0) {
+        gd_free(rows);
+        fprintf(stderr, "gdlab: %s: no ok run has both parameter '%s' and scalar '%s'%s%s\n", argv[2], x, y,
+                by ? " and parameter " : "", by ? by : "");
+        return CLI_EXIT_USAGE;
+    }
+    gd_result *r = gd_result_new("plot", ctx->seed);
+    gd_plot pl = {.name = "plot", .title = y, .xlabel = x, .ylabel = y, .logx = logx, .logy = logy};
+    static const char *const cols[] = {"x", "mean", "se", "count"};
+    char names[GD_PLOT_MAX_LINES][64], labels[GD_PLOT_MAX_LINES][96];
+    size_t g = 0;
+    st = r ? GD_OK : GD_ENOMEM;
+    for (size_t i = 0; i < n && st == GD_OK;) {
+        size_t j = i;
+        while (j < n && rows[5 * j] == rows[5 * i]) j++;
+        if (g == GD_PLOT_MAX_LINES) {
+            fprintf(stderr, "gdlab: plot: more than %d values of --by %s; the first %d are drawn\n", GD_PLOT_MAX_LINES,
+                    by, GD_PLOT_MAX_LINES);
+            break;
+        }
+        snprintf(names[g], sizeof names[g], "group%zu", g);
+        if (by) snprintf(labels[g], sizeof labels[g], "%s = %g", by, rows[5 * i]);
+        else snprintf(labels[g], sizeof labels[g], "mean over seeds");
+        gd_series *se = gd_result_series_new(r, names[g], 4, cols);
+        for (size_t k = i; se && k < j && st == GD_OK; k++)
+            st = gd_series_append(se, (double[]){rows[5 * k + 1], rows[5 * k + 2], rows[5 * k + 3], rows[5 * k + 4]});
+        if (!se) st = GD_ENOMEM;
+        pl.line[pl.nlines++] = (gd_plot_line){names[g], "x", "mean", "se", labels[g], 0};
+        g++, i = j;
+    }
+    gd_free(rows);
+    if (st == GD_OK) st = gd_result_plot(r, &pl);
+    if (st == GD_OK) st = gd_io_write_result(ctx, r, out);
+    if (st != GD_OK) {
+        fprintf(stderr, "gdlab: plot: %s\n", ctx->err[0] ? ctx->err : "out of memory");
+        rc = CLI_EXIT_RUNTIME;
+    } else {
+        printf("plot of %s against %s%s%s (%zu points, mean +- se over seeds): %s/plot.png, .svg, group*.csv\n", y,
+               x, by ? " by " : "", by ? by : "", n, out);
+    }
+    gd_result_free(r);
+    return rc;
+}
