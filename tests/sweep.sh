@@ -74,6 +74,15 @@ if [ "$rc" -eq 2 ] && grep -q "no ok run has both" "$T/out"; then ok "plot of a 
 "$G" sweep sgd-1d --grid 'eta=0.1,9' --db "$T/bad.sqlite" >"$T/out" 2>&1; rc=$?
 if [ "$rc" -eq 2 ] && grep -q "got 9 (out of range)" "$T/out" && [ ! -e "$T/bad.sqlite" ]; then ok "a bad grid value: exit 2 before anything runs"
 else bad "a bad grid value: exit $rc"; fi
+# MPI: 1, 2 and 4 ranks (oversubscribed on the loopback) store the reference database
+if command -v mpirun >/dev/null 2>&1 && ! OMPI_COMM_WORLD_SIZE=2 "$G" sweep sgd-1d --grid eta=0.1 --db "$T/probe.sqlite" 2>&1 | grep -q "built without MPI"; then
+  for n in 1 2 4; do
+    mpirun --allow-run-as-root --oversubscribe -n "$n" "$G" sweep $SW --db "$T/mpi$n.sqlite" --workers 1 >"$T/out" 2>&1; rc=$?
+    dump "$T/mpi$n.sqlite" > "$T/mpi$n.csv"
+    if [ "$rc" -eq 0 ] && cmp -s "$T/ref.csv" "$T/mpi$n.csv"; then ok "mpirun -n $n: the reference database"
+    else bad "mpirun -n $n: exit $rc, or a different database: $(head -c 300 "$T/out")"; fi
+  done
+fi
 OMPI_COMM_WORLD_SIZE=2 "$G" sweep sgd-1d --grid eta=0.1 --db "$T/mpi.sqlite" >"$T/out" 2>&1; rc=$?
 if grep -q "built without MPI" "$T/out"; then
   if [ "$rc" -eq 2 ]; then ok "under mpirun without MPI: exit 2, says so"; else bad "without MPI: exit $rc"; fi

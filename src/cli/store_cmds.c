@@ -130,10 +130,11 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             fprintf(stderr, "gdlab: sweep %s: %s\n", e->name, ctx->err);
             rc = s == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
         } else {
-            printf("sweep %s: %zu points x %ld seeds%s: %ld runs%s; %ld stored before, %ld run now, %ld failed; "
-                   "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds,
-                   nranks > 1 ? " (this rank's share)" : "", st.total, nranks > 1 ? "" : "", st.stored, st.done,
-                   st.failed, st.seconds, db, sp.outdir);
+            char who[64] = "";
+            if (nranks > 1) snprintf(who, sizeof who, " (rank %d of %d: its share)", rank, nranks);
+            printf("sweep %s: %zu points x %ld seeds%s: %ld runs; %ld stored before, %ld run now, %ld failed; "
+                   "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds, who, st.total, st.stored,
+                   st.done, st.failed, st.seconds, db, sp.outdir);
             if (st.failed) printf("failed runs are stored with their message and retried by the next sweep: "
                                   "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
         }
