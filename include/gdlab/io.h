@@ -53,6 +53,11 @@ void gd_io_print_summary(FILE *f, const gd_result *r);
 gd_status gd_io_write_report(gd_ctx *ctx, const gd_result *const *results,
                              size_t n, const char *dir);
 
+/* Writes dir/index.html: the same report as one self-contained page (the
+ * SVG of every plot inlined from dir/<experiment>/<plot>.svg, which must
+ * exist: write the results first), with the machine and the version. */
+gd_status gd_io_write_report_html(gd_ctx *ctx, const gd_result *const *results, size_t n, const char *dir);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

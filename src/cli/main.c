@@ -256,7 +256,8 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
         if (tty) fprintf(stderr, " %.1f s\n", gd_now() - t1);
         if (!rc) refuted += count_refuted(res[nres++]);
     }
-    if (!rc && gd_io_write_report(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK) {
+    if (!rc && (gd_io_write_report(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK ||
+                gd_io_write_report_html(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK)) {
         fprintf(stderr, "gdlab: %s\n", o->ctx.err);
         rc = EXIT_RUNTIME;
     }
@@ -268,7 +269,7 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
                 printf("%-20s %-24s %-12s %s\n", res[i]->experiment, c->id,
                        gd_verdict_name(c->verdict), c->source);
             }
-        printf("\n%zu experiments in %.1f s; report: %s/report.md\n", nres, gd_now() - t0, dir);
+        printf("\n%zu experiments in %.1f s; report: %s/index.html (and report.md)\n", nres, gd_now() - t0, dir);
         if (o->strict && refuted) rc = EXIT_REFUTED;
     }
     for (size_t i = 0; i < nres; i++) gd_result_free(res[i]);
