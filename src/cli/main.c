@@ -226,7 +226,8 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     if (o->help) {
         printf("gdlab reproduce [--out DIR] [--seed N] [--threads N] [--strict]\n\n"
                "Runs every experiment that carries seed claims at its reproduce sizes and\n"
-               "writes DIR/report.md (verdict table, scalars, plots) and DIR/NAME/ for each.\n");
+               "writes DIR/index.html and DIR/report.md (verdict table, scalars, claims, plots) and\n"
+               "DIR/NAME/ for each.\n");
         return 0;
     }
     const char *dir = o->out ? o->out : "gdlab-report";
