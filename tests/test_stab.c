@@ -682,10 +682,6 @@ static void test_pipeline(gd_ctx *ctx) {
     gdt_check(ok_rc, "pipeline: every b in 1..32 solved");
     gdt_check(ok_bound, "pipeline: eta*(b) <= min(2/sigma_2, sqrt(b/delta_inf)/sigma_F)");
     gdt_check(ok_mono, "pipeline: eta*(b) increases with b");
-#if !defined(__SANITIZE_ADDRESS__)
-    gdt_check(t1 - t0 + tdelta + tcrit < 60, "pipeline under 60 s (%.2f s)",
-              t1 - t0 + tdelta + tcrit);
-#endif
     gd_stab_free(st);
     free(A);
 }
