@@ -70,7 +70,8 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
                  "each, into the SQLite store FILE, skipping what it holds already: a sweep killed at any\n"
                  "moment resumes. SPEC: v1,v2,... | linspace(lo,hi,n) | logspace(lo,hi,n) | range(lo,hi[,step]).\n"
                  "Each run has one thread and its own seed from (seed, NAME, point, replica), so the store is\n"
-                 "the same for any --workers (default: all cores). Series CSVs go to DIR (default FILE.runs).\n"
+                 "the same for any --workers (default: all cores). Series CSVs go to DIR (default FILE.runs;\n"
+                 "--out none: scalars and claims only, which saves the files' syncs, about 5 ms a run on disk).\n"
                  "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).");
             return 0;
         }
@@ -119,7 +120,8 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     }
     char runs[4096];
     snprintf(runs, sizeof runs, "%s.runs", db ? db : "");
-    gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, out ? out : runs, (int)workers, rank, nranks};
+    const char *outdir = out && !strcmp(out, "none") ? NULL : out ? out : runs;
+    gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, outdir, (int)workers, rank, nranks};
     if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = usage("sweep: %s", ctx->err);
     if (!rc) {
         bar b = {isatty(2) && rank == 0, gd_now()};
@@ -134,7 +136,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             if (nranks > 1) snprintf(who, sizeof who, " (rank %d of %d: its share)", rank, nranks);
             printf("sweep %s: %zu points x %ld seeds%s: %ld runs; %ld stored before, %ld run now, %ld failed; "
                    "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds, who, st.total, st.stored,
-                   st.done, st.failed, st.seconds, db, sp.outdir);
+                   st.done, st.failed, st.seconds, db, sp.outdir ? sp.outdir : "none (--out none)");
             if (st.failed) printf("failed runs are stored with their message and retried by the next sweep: "
                                   "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
         }
