@@ -42,10 +42,18 @@ typedef struct gd_ctx {
     uint64_t seed;   /* master seed of every random stream; default 1 */
     int threads;     /* OpenMP threads, >= 1 */
     char err[1024];  /* last error message, "" when none */
+    /* Progress of a long computation, or NULL: called by gd_progress from
+     * the thread that runs the experiment (the CLI draws it on a TTY). */
+    void (*progress)(void *data, const char *stage, double fraction);
+    void *progress_data;
 } gd_ctx;
 
-/* Fills a context with defaults: seed 1, threads 1, no error. */
+/* Fills a context with defaults: seed 1, threads 1, no error, no progress. */
 void gd_ctx_init(gd_ctx *ctx);
+
+/* Reports that `stage` of the running computation is `fraction` (0..1)
+ * done; nothing when ctx->progress is NULL. */
+void gd_progress(gd_ctx *ctx, const char *stage, double fraction);
 
 /* Records a printf-style message in ctx->err and returns status s, so that
  * callers can write `return gd_error(ctx, GD_EINVAL, "...", ...)`.

@@ -155,6 +155,23 @@ static int count_refuted(const gd_result *r) {
 
 /* Runs e; on success writes the result to dir (if non-NULL). Returns 0 or
  * an exit code; *out_r receives the result (caller frees). */
+/* The progress line of a running experiment on a TTY, at most 5 times a
+ * second: "gdlab: running NAME: STAGE 45% (12 s)". */
+typedef struct progress_line {
+    const char *name;
+    double t0, last;
+} progress_line;
+
+static void draw_progress(void *data, const char *stage, double f) {
+    progress_line *pl = data;
+    const double now = gd_now();
+    if (now - pl->last < 0.2) return;
+    pl->last = now;
+    fprintf(stderr, "\rgdlab: running %s: %s %3.0f%% (%.0f s)\033[K", pl->name, stage ? stage : "",
+            100 * (f < 0 ? 0 : f > 1 ? 1 : f), now - pl->t0);
+    fflush(stderr);
+}
+
 static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char *dir,
                    gd_result **out_r) {
     gd_result *r = gd_result_new(e->name, ctx->seed);
@@ -162,7 +179,11 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
         fprintf(stderr, "gdlab: out of memory\n");
         return EXIT_RUNTIME;
     }
+    progress_line pl = {e->name, gd_now(), 0};
+    if (isatty(2)) ctx->progress = draw_progress, ctx->progress_data = &pl;
     gd_status st = gd_experiment_run(e, p, ctx, r);
+    ctx->progress = NULL;
+    if (pl.last > 0) fputs("\r\033[K", stderr);
     if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
         gd_result_free(r);
@@ -254,7 +275,7 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
         double t1 = gd_now();
         if (!rc) rc = run_one(e, &p, &o->ctx, sub, &res[nres]);
         gd_params_free(&p);
-        if (tty) fprintf(stderr, " %.1f s\n", gd_now() - t1);
+        if (tty) fprintf(stderr, "\r[%zu/%zu] %s ... %.1f s\033[K\n", i + 1, n, e->name, gd_now() - t1);
         if (!rc) refuted += count_refuted(res[nres++]);
     }
     if (!rc && (gd_io_write_report(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK ||

@@ -26,6 +26,12 @@ void gd_ctx_init(gd_ctx *ctx) {
     ctx->seed = 1;
     ctx->threads = 1;
     ctx->err[0] = '\0';
+    ctx->progress = NULL;
+    ctx->progress_data = NULL;
+}
+
+void gd_progress(gd_ctx *ctx, const char *stage, double fraction) {
+    if (ctx && ctx->progress) ctx->progress(ctx->progress_data, stage, fraction);
 }
 
 gd_status gd_error(gd_ctx *ctx, gd_status s, const char *fmt, ...) {

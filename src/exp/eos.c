@@ -208,6 +208,7 @@ static gd_status run_eta(const gd_params *p, gd_ctx *ctx, gd_result *r, eos_setu
                      .win_last = GD_NAN};
     long t;
     for (t = 0; t <= steps; t++) {
+        if (t % 64 == 0) gd_progress(ctx, "training", (double)t / (double)steps);
         double acc, L = gd_mlp_loss_grad(su->m, w, su->ds->x, su->yt, n, g, &acc);
         losses[t] = L;
         if (t == 0) out->loss0 = L;

@@ -164,6 +164,7 @@ static gd_status run_one(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t 
     const uint32_t *train = ids, *test = ids + out->ntrain;
     long t;
     for (t = 0; t <= steps; t++) {
+        if (t % 64 == 0) gd_progress(ctx, "training", (double)t / (double)steps);
         double L, acc;
         const int eval = t % every == 0 || t == steps;
         if (batch) {

@@ -342,6 +342,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double crit_b[MAX_B], bound_b[MAX_B]; /* eta* and the bound per b, the chosen sampling */
     for (int i = 0; i < nb; i++) {
         double c1, b1, d1;
+        gd_progress(ctx, "phase diagram", (double)i / (double)nb);
         if ((st = gd_stab_eta_crit(ctx, I.st, bg[i], replace, &c1, NULL)) != GD_OK ||
             (st = gd_stab_eta_bound(ctx, I.st, bg[i], replace, &b1)) != GD_OK ||
             (st = gd_stab_delta_inf(ctx, I.st, bg[i], replace, &d1, NULL)) != GD_OK)
