@@ -430,7 +430,7 @@ gd_status gd_msign_error(gd_ctx *ctx, const double *M, size_t r, size_t c, const
  * grad_{h^(t)} f gains grad_{h^(t+1)} f and the proof's step fails.
  *
  * Spectral norms are LAPACK's singular values (dgesvd), backward stable;
- * at the sizes searched (widths <= 8, depth <= 6) the relative error of
+ * at the sizes allowed (widths <= 64, depth <= 16) the relative error of
  * the ratio is below 1e-12, so GD_GP_TOL = 1e-10 separates a violation from
  * rounding. */
 #define GD_GP_TOL 1e-10

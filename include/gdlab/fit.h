@@ -96,10 +96,6 @@ typedef struct gd_fit_result {
 gd_status gd_fit_run(gd_ctx *ctx, const gd_fit_spec *s, const gd_fit_data *d, size_t starts,
                      gd_fit_result *out);
 
-/* From one start only (the bootstrap's refits): L-BFGS and the polish. */
-gd_status gd_fit_from(const gd_fit_spec *s, const gd_fit_data *d, double *theta, double *objective,
-                      double *grad_norm);
-
 /* Variable projection (chinchilla): for fixed (alpha, beta) the best E, A,
  * B >= 0 by iteratively reweighted non-negative least squares, whose fixed
  * point is exactly stationary for the objective (weights rho'(r) / (r

@@ -346,22 +346,17 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
     return GD_OK;
 }
 
-gd_status gd_data_csv_read(gd_ctx *ctx, const char *path, const char *name,
-                           gd_data_csv_header header, int classify, gd_dataset **out) {
-    GD_ASSERT(path != NULL && out != NULL);
-    *out = NULL;
+/* Opens path (plain or gzip), runs body on its lines, closes it; a gzip
+ * error met at the close fails a body that succeeded. */
+typedef gd_status (*reader_body)(gd_ctx *ctx, line_reader *r, void *arg);
+
+static gd_status with_reader(gd_ctx *ctx, const char *path, reader_body body, void *arg) {
     line_reader r;
     memset(&r, 0, sizeof r);
     r.path = path;
-    gd_dataset *ds = gd_calloc(1, sizeof *ds);
-    if (ds) ds->name = gd_strdup(name ? name : path);
     r.cap = 1 << 16;
     r.buf = gd_malloc(r.cap);
-    if (!ds || !ds->name || !r.buf) {
-        gd_data_free(ds);
-        gd_free(r.buf);
-        return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
-    }
+    if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
     errno = 0;
     r.gz = gzopen(path, "rb");
     gd_status st;
@@ -370,13 +365,39 @@ gd_status gd_data_csv_read(gd_ctx *ctx, const char *path, const char *name,
                    : gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", path);
     } else {
         gzbuffer(r.gz, 1 << 17);
-        st = read_rows(ctx, &r, header, classify, ds);
+        st = body(ctx, &r, arg);
         int zc = gzclose_r(r.gz);
         if (st == GD_OK && zc != Z_OK)
             st = gd_error(ctx, zc == Z_ERRNO ? GD_EIO : GD_EINVAL,
                           "%s: line %zu: corrupt or truncated gzip data", path, r.line);
     }
     gd_free(r.buf);
+    return st;
+}
+
+typedef struct rows_arg {
+    gd_data_csv_header header;
+    int classify;
+    gd_dataset *ds;
+} rows_arg;
+
+static gd_status rows_body(gd_ctx *ctx, line_reader *r, void *arg) {
+    rows_arg *a = arg;
+    return read_rows(ctx, r, a->header, a->classify, a->ds);
+}
+
+gd_status gd_data_csv_read(gd_ctx *ctx, const char *path, const char *name,
+                           gd_data_csv_header header, int classify, gd_dataset **out) {
+    GD_ASSERT(path != NULL && out != NULL);
+    *out = NULL;
+    gd_dataset *ds = gd_calloc(1, sizeof *ds);
+    if (ds) ds->name = gd_strdup(name ? name : path);
+    if (!ds || !ds->name) {
+        gd_data_free(ds);
+        return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
+    }
+    rows_arg a = {header, classify, ds};
+    const gd_status st = with_reader(ctx, path, rows_body, &a);
     if (st != GD_OK) {
         gd_data_free(ds);
         return st;
@@ -486,32 +507,24 @@ static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char 
     return GD_OK;
 }
 
+typedef struct columns_arg {
+    size_t k;
+    const char *const *names;
+    double **out;
+    size_t **lines, *n;
+} columns_arg;
+
+static gd_status columns_body(gd_ctx *ctx, line_reader *r, void *arg) {
+    columns_arg *a = arg;
+    return columns_read(ctx, r, a->k, a->names, a->out, a->lines, a->n);
+}
+
 gd_status gd_data_load_columns(gd_ctx *ctx, const char *path, size_t k, const char *const *names, double **out,
                                size_t **lines, size_t *n) {
     GD_ASSERT(path && names && out && lines && n && k >= 1 && k <= 16);
     *out = NULL, *lines = NULL, *n = 0;
-    line_reader r;
-    memset(&r, 0, sizeof r);
-    r.path = path;
-    r.cap = 1 << 16;
-    r.buf = gd_malloc(r.cap);
-    if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
-    errno = 0;
-    r.gz = gzopen(path, "rb");
-    gd_status st;
-    if (!r.gz) {
-        st = errno ? gd_error(ctx, GD_EIO, "%s: cannot open: %s", path, strerror(errno))
-                   : gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", path);
-    } else {
-        gzbuffer(r.gz, 1 << 17);
-        st = columns_read(ctx, &r, k, names, out, lines, n);
-        int zc = gzclose_r(r.gz);
-        if (st == GD_OK && zc != Z_OK) {
-            gd_free(*out), gd_free(*lines), *out = NULL, *lines = NULL;
-            st = gd_error(ctx, zc == Z_ERRNO ? GD_EIO : GD_EINVAL, "%s: line %zu: corrupt or truncated gzip data", path,
-                          r.line);
-        }
-    }
-    gd_free(r.buf);
+    columns_arg a = {k, names, out, lines, n};
+    const gd_status st = with_reader(ctx, path, columns_body, &a);
+    if (st != GD_OK) gd_free(*out), gd_free(*lines), *out = NULL, *lines = NULL, *n = 0;
     return st;
 }

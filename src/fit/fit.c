@@ -289,15 +289,6 @@ static double fit_from(const gd_fit_spec *s, const pts *d, double *th, double *g
     return polish(s, d, th, F, gn);
 }
 
-gd_status gd_fit_from(const gd_fit_spec *s, const gd_fit_data *d, double *theta, double *objective,
-                      double *grad_norm) {
-    pts p;
-    if (pts_make(s, d, &p)) return GD_ENOMEM;
-    *objective = fit_from(s, &p, theta, grad_norm);
-    pts_free(&p);
-    return isfinite(*objective) ? GD_OK : GD_ENUMERIC;
-}
-
 /* ---- the start grid ---- */
 
 /* Grid point k of the form's grid into th; returns the grid size. */
