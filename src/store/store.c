@@ -34,6 +34,20 @@ static gd_status sql_error(gd_ctx *ctx, gd_store *s, const char *what) {
                     code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? " (not a gdlab store, or damaged)" : "");
 }
 
+/* sqlite3_exec, retried while another connection holds the lock: the
+ * busy handler does not cover every statement (switching a new database
+ * to WAL returns SQLITE_BUSY at once when another process is doing the
+ * same). Up to 10 minutes, as the busy timeout. */
+static int exec_retry(sqlite3 *db, const char *sql) {
+    int rc;
+    for (int i = 0; i < 60000; i++) {
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) return rc;
+        sqlite3_sleep(10);
+    }
+    return rc;
+}
+
 void gd_store_close(gd_store *s) {
     if (!s) return;
     sqlite3_close(s->db);
@@ -58,10 +72,8 @@ gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out) {
     char *err = NULL;
     /* WAL: readers never block the writer, and a killed writer's
      * uncommitted transaction is rolled back at the next open. */
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
-                     &err) != SQLITE_OK ||
-        sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK ||
-        sqlite3_exec(s->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
+    if (exec_retry(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") != SQLITE_OK ||
+        exec_retry(s->db, "BEGIN IMMEDIATE;") != SQLITE_OK || sqlite3_exec(s->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
         sqlite3_free(err);
         const gd_status st = sql_error(ctx, s, "cannot read");
         gd_store_close(s);
@@ -142,7 +154,7 @@ static int put_row(gd_store *s, const char *exp, const char *point, long replica
 }
 
 static gd_status finish(gd_ctx *ctx, gd_store *s, int bad) {
-    if (!bad && sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL) == SQLITE_OK) return GD_OK;
+    if (!bad && exec_retry(s->db, "COMMIT;") == SQLITE_OK) return GD_OK;
     const gd_status st = sql_error(ctx, s, "cannot store the run");
     sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
     return st;
@@ -152,7 +164,7 @@ gd_status gd_store_put(gd_ctx *ctx, gd_store *s, const gd_result *r, const char 
                        const char *dir) {
     char *summary = gd_io_summary_json(r);
     if (!summary) return gd_error(ctx, GD_ENOMEM, "out of memory");
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK) {
+    if (exec_retry(s->db, "BEGIN IMMEDIATE;") != SQLITE_OK) {
         gd_free(summary);
         return sql_error(ctx, s, "cannot store the run");
     }
@@ -198,8 +210,7 @@ gd_status gd_store_put(gd_ctx *ctx, gd_store *s, const gd_result *r, const char 
 
 gd_status gd_store_put_failed(gd_ctx *ctx, gd_store *s, const char *experiment, const char *point, long replica,
                               uint64_t seed, const char *message) {
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
-        return sql_error(ctx, s, "cannot store the run");
+    if (exec_retry(s->db, "BEGIN IMMEDIATE;") != SQLITE_OK) return sql_error(ctx, s, "cannot store the run");
     sqlite3_int64 id;
     const int bad = put_row(s, experiment, point, replica, seed, "failed", message, GD_NAN, NULL, "{}", &id);
     return finish(ctx, s, bad);
