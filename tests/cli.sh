@@ -200,5 +200,17 @@ expect 2 "--budget applies to the chinchilla form, not to --form power; --delta 
 expect 2 "expected a CSV file of runs: gdlab fit FILE.csv" -- fit --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed fit run left output"; else ok "failed fit runs wrote nothing"; fi
 
+# balancing: the parameters of one problem choose it; mixing the two, or the other problem's with --problem, is refused.
+expect 0 "the scalar problem 1/2 (mu - x y)^2, because only its parameters (--mu, --x0, --y0) were given" -- run balancing --mu 1 --x0 9 --y0 1 --eta-l0 1:2:2 --seeds 2 --out "$T/bal"
+expect 2 "--mu, --x0 belong to --problem scalar, not to --problem matrix" -- run balancing --problem matrix --mu 1 --x0 9 --out "$T/z"
+expect 2 "--mu belongs to --problem scalar and --n to --problem matrix" -- run balancing --mu 1 --n 3 --out "$T/z"
+
+# help's example line and the bash completion generated from the registry
+expect 0 "gdlab balancing --seeds 24 --out gdlab-out/balancing" -- help balancing
+expect 0 "complete -F _gdlab gdlab" -- completion bash
+"$G" completion bash > "$T/comp.sh"
+if bash -n "$T/comp.sh" && bash -c ". '$T/comp.sh'; COMP_WORDS=(gdlab run balancing --pr); COMP_CWORD=3; _gdlab; [ \"\${COMPREPLY[*]}\" = --problem ]"; then
+  ok "the completion script parses and completes --pr to --problem"; else bad "the completion script"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -195,9 +195,39 @@ static void prob_free(prob *p) {
     gd_free(p->g), gd_free(p->w1), gd_free(p->ev);
 }
 
-static gd_status prob_new(gd_ctx *ctx, const gd_params *pp, prob *p) {
+/* The problem the parameters ask for: --problem when given, and then a
+ * parameter of the other problem is refused; otherwise scalar when only
+ * scalar parameters are given (said in a note), else matrix. All the
+ * offending parameters in one message. */
+static const char *verb(const char *list) { return strchr(list, ',') ? "belong" : "belongs"; }
+
+static gd_status choose_problem(gd_ctx *ctx, const gd_params *pp, gd_result *r, const char **kind) {
+    static const char *const sc[] = {"mu", "x0", "y0", NULL}, *const mc[] = {"n", "d", "k", "A", NULL};
+    char ss[64] = "", ms[64] = "", bad[512] = "";
+    for (const char *const *q = sc; *q; q++)
+        if (gd_params_is_set(pp, *q)) gd_exp_addf(ss, sizeof ss, "%s--%s", ss[0] ? ", " : "", *q);
+    for (const char *const *q = mc; *q; q++)
+        if (gd_params_is_set(pp, *q)) gd_exp_addf(ms, sizeof ms, "%s--%s", ms[0] ? ", " : "", *q);
+    *kind = gd_params_str(pp, "problem");
+    if (!gd_params_is_set(pp, "problem")) {
+        if (ss[0] && ms[0])
+            return gd_error(ctx, GD_EINVAL, "%s %s to --problem scalar and %s to --problem matrix: give one "
+                            "problem's parameters (or --problem)", ss, verb(ss), ms);
+        if (ss[0]) {
+            *kind = "scalar";
+            gd_result_note(r, "the scalar problem 1/2 (mu - x y)^2, because only its parameters (%s) were given", ss);
+        }
+        return GD_OK;
+    }
+    if (!strcmp(*kind, "matrix") && ss[0])
+        gd_exp_addf(bad, sizeof bad, "%s %s to --problem scalar, not to --problem matrix", ss, verb(ss));
+    if (!strcmp(*kind, "scalar") && ms[0])
+        gd_exp_addf(bad, sizeof bad, "%s %s to --problem matrix, not to --problem scalar", ms, verb(ms));
+    return bad[0] ? gd_error(ctx, GD_EINVAL, "%s", bad) : GD_OK;
+}
+
+static gd_status prob_new(gd_ctx *ctx, const gd_params *pp, const char *kind, prob *p) {
     memset(p, 0, sizeof *p);
-    const char *kind = gd_params_str(pp, "problem");
     if (!strcmp(kind, "scalar")) {
         p->n = p->d = p->k = 1;
         if (!(p->A = gd_malloc(sizeof *p->A))) return gd_error(ctx, GD_ENOMEM, "out of memory");
@@ -276,11 +306,14 @@ static gd_status range_values(gd_ctx *ctx, const char *text, const char *what, s
 
 static gd_status run(const gd_params *pp, gd_ctx *ctx, gd_result *r) {
     prob p;
-    gd_status st = prob_new(ctx, pp, &p);
+    const char *kind;
+    gd_status st = choose_problem(ctx, pp, r, &kind);
+    if (st != GD_OK) return st;
+    st = prob_new(ctx, pp, kind, &p);
     double *ratio = NULL, *esharp = NULL, *rho_s = NULL, *tmp = NULL, *w = NULL;
     int *conv = NULL;
     if (st != GD_OK) goto done;
-    const int scalar = p.k == 1 && p.n == 1 && p.d == 1 && !strcmp(gd_params_str(pp, "problem"), "scalar");
+    const int scalar = p.k == 1 && p.n == 1 && p.d == 1 && !strcmp(kind, "scalar");
     const long steps = (long)gd_params_real(pp, "steps");
     const double gtol = gd_params_real(pp, "gtol"), c = gd_params_real(pp, "scale");
     const size_t S = (size_t)gd_params_real(pp, "seeds");
