@@ -36,6 +36,7 @@ expect 2 "--threads: expected a whole number" -- run sgd-1d --threads 0
 expect 2 "--seed: expected a whole number" -- run sgd-1d --seed -1
 expect 2 "--width: expected a whole number" -- run sgd-zipf --width -3 --out "$T/x"
 expect 2 "--b: expected a number in [1, 100]" -- run sgd-zipf --b 0.5 --out "$T/x"
+expect 0 "loss_exact" -- run sgd-zipf --width 100 --steps 100 --eta 0.1 --out "$T/sz"
 expect 2 "column" -- run sgd-1d --replicas 0 --formula "2*(eta+" --out "$T/x"
 expect 2 "unknown variable" -- run sgd-1d --replicas 0 --g "log(z)" --out "$T/x"
 expect 2 "p + 2q > 1" -- run sgd-diag --p 0.5 --q 0 --out "$T/x"

@@ -63,9 +63,13 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     if (gd_params_is_opt(p, "eta")) {
         if ((st = gd_exp_zipf_optimum(ctx, z, N, T, eta_max, &eta, &L)) != GD_OK) goto done;
         gd_result_scalar(r, "excess_opt", L, GD_NAN);
+        gd_result_scalar(r, "loss_opt", L + 0.5 * gd_params_real(p, "noise"), GD_NAN);
         gd_result_scalar(r, "eta_opt", eta, GD_NAN);
     }
     L = gd_zipf_loss(z, N, T, eta, &err);
+    /* The naming rule (README, Conventions): loss_exact at the eta used;
+     * "loss" is its old name, kept until gdlab 0.2. */
+    gd_result_scalar(r, "loss_exact", L, GD_NAN);
     gd_result_scalar(r, "loss", L, GD_NAN);
     gd_result_scalar(r, "loss_error_bound", err, GD_NAN);
     gd_result_scalar(r, "features", gd_zipf_rank_limit(z, N), GD_NAN);
