@@ -206,6 +206,10 @@ expect 0 "the scalar problem 1/2 (mu - x y)^2, because only its parameters (--mu
 expect 2 "--mu, --x0 belong to --problem scalar, not to --problem matrix" -- run balancing --problem matrix --mu 1 --x0 9 --out "$T/z"
 expect 2 "--mu belongs to --problem scalar and --n to --problem matrix" -- run balancing --mu 1 --n 3 --out "$T/z"
 
+# the man page renders without a warning (groff-base comes with scripts/bootstrap)
+w=$(groff -man -Tutf8 -ww -z "$SRC/docs/gdlab.1" 2>&1)
+if [ -z "$w" ] && command -v groff >/dev/null; then ok "docs/gdlab.1 renders without warnings"; else bad "docs/gdlab.1: ${w:-no groff}"; fi
+
 # help's example line and the bash completion generated from the registry
 expect 0 "gdlab balancing --seeds 24 --out gdlab-out/balancing" -- help balancing
 expect 0 "complete -F _gdlab gdlab" -- completion bash
