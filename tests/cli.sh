@@ -90,6 +90,7 @@ expect 2 "--hidden: expected" -- run eos $E --hidden 10,x --out "$T/y"
 expect 2 "--activation: expected" -- run eos $E --activation sigmoidish --out "$T/y"
 expect 2 "--eta: expected" -- run eos $E --eta 0,0.1 --out "$T/y"
 expect 2 "--optimizer: expected" -- run eos $E --optimizer rmsprop --out "$T/y"
+expect 2 "--momentum applies to --optimizer momentum or nesterov, not gd; --beta2 applies to --optimizer adam or adamw, not gd" -- run eos $E --momentum 0.5 --beta2 0.9 --out "$T/y"
 printf 'a,b,label\n1,2,0\n3,x,1\n' > "$T/bad.csv"
 expect 2 "line 3" -- run eos $E --data "$T/bad.csv" --out "$T/y"
 if [ -e "$T/y" ]; then bad "a failed eos run left output"; else ok "failed eos runs wrote nothing"; fi

@@ -531,6 +531,18 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         if (strcmp(v, "yes") && strcmp(v, "no"))
             return gd_error(ctx, GD_EINVAL, "--%s: expected yes or no, got '%s'", yn[i], v);
     }
+    /* parameters of another optimizer, or of a subset not asked for */
+    const char *on = gd_params_str(p, "optimizer");
+    const int heavy = !strcmp(on, "momentum") || !strcmp(on, "nesterov"), adam = !strncmp(on, "adam", 4);
+    char bad[512] = "";
+    if (gd_params_is_set(p, "momentum") && !heavy)
+        gd_exp_addf(bad, sizeof bad, "; --momentum applies to --optimizer momentum or nesterov, not %s", on);
+    for (const char *const *q = (const char *const[]){"beta1", "beta2", NULL}; *q; q++)
+        if (gd_params_is_set(p, *q) && !adam)
+            gd_exp_addf(bad, sizeof bad, "; --%s applies to --optimizer adam or adamw, not %s", *q, on);
+    if (gd_params_is_set(p, "balanced") && gd_params_real(p, "subset") == 0)
+        gd_exp_addf(bad, sizeof bad, "; --balanced applies to a --subset, and --subset is 0 (all examples)");
+    if (bad[0]) return gd_error(ctx, GD_EINVAL, "%s", bad + 2);
     eos_setup su;
     gd_status st = setup(p, ctx, &su);
     eos_run run[MAX_ETAS];
