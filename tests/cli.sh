@@ -107,7 +107,7 @@ for k in sigma_2 sigma_F delta_inf eta_gd eta_bound eta_crit tightness; do
   if grep -q "\"$k\"" "$T/st/summary.json"; then ok "stability scalar $k"; else bad "stability scalar $k missing"; fi
 done
 expect 0 "000-p2-sgd" -- run stability $S --hidden "" --out "$T/st2"
-expect 2 "larger than --m" -- run stability $S --batch 50 --out "$T/z"
+expect 2 "--batch: 50 is larger than m = 20" -- run stability $S --batch 50 --out "$T/z"
 expect 2 "did not interpolate" -- run stability --m 200 --hidden 1 --flat-runs "" --out "$T/z"
 expect 2 "--eta: expected" -- run stability $S --eta 0 --out "$T/z"
 expect 2 "--batch: expected" -- run stability $S --batch 0 --out "$T/z"
@@ -210,6 +210,11 @@ expect 2 "--mu belongs to --problem scalar and --n to --problem matrix" -- run b
 # the man page renders without a warning (groff-base comes with scripts/bootstrap)
 w=$(groff -man -Tutf8 -ww -z "$SRC/docs/gdlab.1" 2>&1)
 if [ -z "$w" ] && command -v groff >/dev/null; then ok "docs/gdlab.1 renders without warnings"; else bad "docs/gdlab.1: ${w:-no groff}"; fi
+
+# stability on a 6-row CSV: the defaults clip to the data (notes); explicit misfits are refused together
+printf 'a,b,value\n1,2,0.5\n2,1,0.1\n3,3,0.9\n0,1,0.2\n1,1,0.4\n2,2,0.7\n' > "$T/six.csv"
+expect 0 "--m: the default 40 is more than the data set's 6 examples: m = 6" -- run stability --data "$T/six.csv" --target value --out "$T/st6"
+expect 2 "--m: 9 examples asked, the data set has 6; --batch: 7 is larger than m = 6; --b-grid: batch 8 is larger than m = 6; --flat-runs: batch 7 of pair 1 is larger than m = 6" -- run stability --data "$T/six.csv" --target value --m 9 --b-grid 1,8 --flat-runs 1:7 --batch 7 --out "$T/z"
 
 # help's example line and the bash completion generated from the registry
 expect 0 "gdlab balancing --seeds 24 --out gdlab-out/balancing" -- help balancing

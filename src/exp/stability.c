@@ -68,7 +68,7 @@ static void interp_free(interp *I) {
 
 /* Builds the network (hidden widths text, "" = linear), trains it to
  * interpolate, and builds the stability model at w*. */
-static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint64_t seed,
+static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint64_t seed, size_t m,
                        interp *I) {
     memset(I, 0, sizeof *I);
     size_t hid[GD_MLP_MAX_LAYERS];
@@ -91,7 +91,6 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
                         "(use --target value)", tg, gd_params_str(p, "data"));
     }
     if (yes(gd_params_str(p, "standardize"))) gd_data_standardize(ds);
-    size_t m = (size_t)gd_params_real(p, "m");
     if (m > ds->n) {
         size_t n = ds->n;
         gd_data_free(ds);
@@ -222,28 +221,72 @@ static int parse_flat(const char *s, size_t m, double *fe, size_t *fb, int max) 
     return n;
 }
 
+/* The sizes against the data set: --m, --batch, --b-grid and --flat-runs.
+ * A default that does not fit a small data set is clipped to it (said in a
+ * note); an explicit value that does not fit is refused, every one in one
+ * message. */
+static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t *bg, int *nb, double *fe,
+                           size_t *fb, int *nf, size_t *m, size_t *b) {
+    *nb = gd_exp_parse_sizes(gd_params_str(p, "b-grid"), bg, MAX_B);
+    if (*nb <= 0)
+        return gd_error(ctx, GD_EINVAL, "--b-grid: expected up to %d comma-separated batch sizes >= 1, got '%s'", MAX_B,
+                        gd_params_str(p, "b-grid"));
+    *nf = parse_flat(gd_params_str(p, "flat-runs"), (size_t)-1, fe, fb, 8);
+    if (*nf < 0)
+        return gd_error(ctx, GD_EINVAL, "--flat-runs: expected up to 8 eta_factor:b pairs such as 0.5:4,1:16, got '%s'",
+                        gd_params_str(p, "flat-runs"));
+    const char *tg = gd_params_str(p, "target");
+    gd_dataset *ds = NULL;
+    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), strcmp(tg, "value") != 0, &ds);
+    if (st != GD_OK) return st;
+    const size_t n = ds->n;
+    gd_data_free(ds);
+    char bad[1024] = "";
+    *m = (size_t)gd_params_real(p, "m"), *b = (size_t)gd_params_real(p, "batch");
+    if (*m > n) {
+        if (gd_params_is_set(p, "m")) gd_exp_addf(bad, sizeof bad, "; --m: %zu examples asked, the data set has %zu", *m, n);
+        else gd_result_note(r, "--m: the default %zu is more than the data set's %zu examples: m = %zu", *m, n, n);
+        *m = n; /* refused or clipped: the rest is checked against the data */
+    }
+    if (*b > *m) {
+        if (gd_params_is_set(p, "batch")) gd_exp_addf(bad, sizeof bad, "; --batch: %zu is larger than m = %zu", *b, *m);
+        else gd_result_note(r, "--batch: the default %zu is larger than m = %zu: batch %zu", *b, *m, *m), *b = *m;
+    }
+    int k = 0;
+    for (int i = 0; i < *nb; i++)
+        if (bg[i] <= *m) bg[k++] = bg[i];
+        else if (gd_params_is_set(p, "b-grid"))
+            gd_exp_addf(bad, sizeof bad, "; --b-grid: batch %zu is larger than m = %zu", bg[i], *m);
+    if (k < *nb && !gd_params_is_set(p, "b-grid")) {
+        if (k == 0) bg[k++] = *m;
+        gd_result_note(r, "--b-grid: the default's batches above m = %zu are left out", *m);
+    }
+    *nb = k;
+    k = 0;
+    for (int i = 0; i < *nf; i++)
+        if (fb[i] <= *m) fe[k] = fe[i], fb[k++] = fb[i];
+        else if (gd_params_is_set(p, "flat-runs"))
+            gd_exp_addf(bad, sizeof bad, "; --flat-runs: batch %zu of pair %d is larger than m = %zu", fb[i], i + 1, *m);
+    if (k < *nf && !gd_params_is_set(p, "flat-runs"))
+        gd_result_note(r, "--flat-runs: the default's runs with a batch above m = %zu are left out", *m);
+    *nf = k;
+    return bad[0] ? gd_error(ctx, GD_EINVAL, "%s", bad + 2) : GD_OK;
+}
+
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     const char *samp = gd_params_str(p, "sampling");
     if (strcmp(samp, "with") && strcmp(samp, "without"))
         return gd_error(ctx, GD_EINVAL, "--sampling: expected with or without, got '%s'", samp);
     const int replace = !strcmp(samp, "with");
-    size_t bg[MAX_B];
-    int nb = gd_exp_parse_sizes(gd_params_str(p, "b-grid"), bg, MAX_B);
-    if (nb <= 0) return gd_error(ctx, GD_EINVAL, "--b-grid: expected comma-separated batch sizes >= 1, got '%s'", gd_params_str(p, "b-grid"));
-    const size_t m = (size_t)gd_params_real(p, "m"), b = (size_t)gd_params_real(p, "batch");
-    if (b > m) return gd_error(ctx, GD_EINVAL, "--batch: %zu is larger than --m %zu", b, m);
-    for (int i = 0; i < nb; i++)
-        if (bg[i] > m) return gd_error(ctx, GD_EINVAL, "--b-grid: batch %zu is larger than --m %zu", bg[i], m);
+    size_t bg[MAX_B], fb[8], m = 0, b = 0;
     double fe[8];
-    size_t fb[8];
-    int nf = parse_flat(gd_params_str(p, "flat-runs"), m, fe, fb, 8);
-    if (nf < 0)
-        return gd_error(ctx, GD_EINVAL, "--flat-runs: expected up to 8 eta_factor:b pairs such as 0.5:4,1:16 "
-                        "with 1 <= b <= m, got '%s'", gd_params_str(p, "flat-runs"));
+    int nb = 0, nf = 0;
+    gd_status st0 = fit_sizes(ctx, p, r, bg, &nb, fe, fb, &nf, &m, &b);
+    if (st0 != GD_OK) return st0;
 
     interp I, Ilin;
     memset(&Ilin, 0, sizeof Ilin);
-    gd_status st = build(ctx, p, gd_params_str(p, "hidden"), ctx->seed, &I);
+    gd_status st = build(ctx, p, gd_params_str(p, "hidden"), ctx->seed, m, &I);
     if (st != GD_OK) { interp_free(&I); return st; }
     const size_t R = (size_t)gd_params_real(p, "replicas"), rk = gd_stab_rank(I.st), P = I.P;
     const long Ts = (long)gd_params_real(p, "sim-steps");
@@ -438,7 +481,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         /* The linear model joins the search when it can interpolate
          * (m <= inputs + 1 for data in general position). */
         int use_lin = m <= I.din + 1;
-        if (use_lin && (st = build(ctx, p, "", ctx->seed, &Ilin)) != GD_OK) goto done;
+        if (use_lin && (st = build(ctx, p, "", ctx->seed, m, &Ilin)) != GD_OK) goto done;
         double worst = INFINITY, wb = 0, wc = 0, wbd = 0;
         const char *wnet = "", *wsamp = "";
         for (int net = 0; net < 1 + use_lin; net++)
