@@ -46,7 +46,6 @@ static int open_existing(gd_ctx *ctx, const char *path, gd_store **s) {
 
 typedef struct bar {
     int tty;
-    double t0;
 } bar;
 
 static void progress(const gd_sweep_stats *st, void *data) {
@@ -124,7 +123,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, outdir, (int)workers, rank, nranks};
     if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = usage("sweep: %s", ctx->err);
     if (!rc) {
-        bar b = {isatty(2) && rank == 0, gd_now()};
+        bar b = {isatty(2) && rank == 0};
         gd_sweep_stats st;
         const gd_status s = gd_sweep_run(ctx, &sp, &st, progress, &b);
         if (b.tty) fputs("\r\033[K", stderr);
