@@ -6,6 +6,13 @@
 
 enum { CLI_EXIT_REFUTED = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_RUNTIME = 3 };
 
+/* "gdlab: " fmt (with one string argument) and a pointer to --help on
+ * stderr; returns CLI_EXIT_USAGE. */
+int gd_cli_usage(const char *fmt, const char *arg);
+/* A whole number in [lo, hi] from s into *out; 0, or CLI_EXIT_USAGE with a
+ * message naming opt. */
+int gd_cli_count(const char *opt, const char *s, double lo, double hi, double *out);
+
 /* gdlab sweep, query, export, plot (store_cmds.c): argv as main's. */
 int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx);
 int gd_cli_query(int argc, char **argv, gd_ctx *ctx);

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { EXIT_REFUTED = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 /* OpenBLAS's thread count (declared in its cblas.h, whose location varies):
  * --threads sets it with OpenMP's, so one flag governs every thread. */
@@ -58,21 +57,21 @@ typedef struct cli_opts {
     gd_ctx ctx;
 } cli_opts;
 
-static int usage_error(const char *fmt, const char *arg) {
+int gd_cli_usage(const char *fmt, const char *arg) {
     fprintf(stderr, "gdlab: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see 'gdlab --help')\n");
-    return EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }
 
-static int parse_count(const char *opt, const char *s, double lo, double hi, double *out) {
+int gd_cli_count(const char *opt, const char *s, double lo, double hi, double *out) {
     char *end;
     errno = 0;
     double x = strtod(s, &end);
     if (end == s || *end || x != floor(x) || x < lo || x > hi || errno) {
         fprintf(stderr, "gdlab: %s: expected a whole number in [%.0f, %.0f], got '%s'\n", opt,
                 lo, hi, s);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     *out = x;
     return 0;
@@ -103,28 +102,28 @@ static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *
         if (strcmp(a, "--strict") == 0) { o->strict = 1; i++; continue; }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = 1; i++; continue; }
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-            return usage_error("unexpected argument '%s' (parameters are --name value)", a);
+            return gd_cli_usage("unexpected argument '%s' (parameters are --name value)", a);
         char name[128];
         const char *val = NULL;
         int used = take_value(argc, argv, i, name, sizeof name, &val);
-        if (!used) return usage_error("--%s: missing value", name);
+        if (!used) return gd_cli_usage("--%s: missing value", name);
         double x;
         if (strcmp(name, "out") == 0) {
-            if (!*val) return usage_error("--out: expected a directory, got '%s'", val);
+            if (!*val) return gd_cli_usage("--out: expected a directory, got '%s'", val);
             o->out = val;
         } else if (strcmp(name, "seed") == 0) {
-            if (parse_count("--seed", val, 0, 9007199254740992.0, &x)) return EXIT_USAGE;
+            if (gd_cli_count("--seed", val, 0, 9007199254740992.0, &x)) return CLI_EXIT_USAGE;
             o->ctx.seed = (uint64_t)x;
         } else if (strcmp(name, "threads") == 0) {
-            if (parse_count("--threads", val, 1, 1024, &x)) return EXIT_USAGE;
+            if (gd_cli_count("--threads", val, 1, 1024, &x)) return CLI_EXIT_USAGE;
             o->ctx.threads = (int)x;
         } else if (p) {
             if (gd_params_set(p, name, val, &o->ctx) != GD_OK) {
                 fprintf(stderr, "gdlab: %s\n", o->ctx.err);
-                return EXIT_USAGE;
+                return CLI_EXIT_USAGE;
             }
         } else {
-            return usage_error("unknown option --%s", name);
+            return gd_cli_usage("unknown option --%s", name);
         }
         i += used;
     }
@@ -212,7 +211,7 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
     gd_result *r = gd_result_new(e->name, ctx->seed);
     if (!r) {
         fprintf(stderr, "gdlab: out of memory\n");
-        return EXIT_RUNTIME;
+        return CLI_EXIT_RUNTIME;
     }
     progress_line pl = {e->name, gd_now(), 0};
     if (isatty(2)) ctx->progress = draw_progress, ctx->progress_data = &pl;
@@ -223,12 +222,12 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
         fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
         gd_result_free(r);
         /* Input the experiment could not read is bad input too. */
-        return st == GD_EINVAL || st == GD_EIO ? EXIT_USAGE : EXIT_RUNTIME;
+        return st == GD_EINVAL || st == GD_EIO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     if (dir && gd_io_write_result(ctx, r, dir) != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", ctx->err);
         gd_result_free(r);
-        return EXIT_RUNTIME;
+        return CLI_EXIT_RUNTIME;
     }
     *out_r = r;
     return 0;
@@ -238,7 +237,7 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     gd_params p;
     if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", o->ctx.err);
-        return EXIT_RUNTIME;
+        return CLI_EXIT_RUNTIME;
     }
     /* An experiment with a parameter "file" takes it as a bare first
      * argument too: gdlab fit runs.csv. */
@@ -271,7 +270,7 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
         gd_io_print_summary(stdout, r);
         printf("\noutputs in %s/ (summary.json, CSV per series, PNG and SVG plots)\n", dir);
     }
-    rc = o->strict && count_refuted(r) ? EXIT_REFUTED : 0;
+    rc = o->strict && count_refuted(r) ? CLI_EXIT_REFUTED : 0;
     gd_result_free(r);
     return rc;
 }
@@ -290,7 +289,7 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     size_t n;
     const gd_experiment *const *list = gd_experiment_list(&n);
     gd_result **res = gd_calloc(n, sizeof *res);
-    if (!res) return EXIT_RUNTIME;
+    if (!res) return CLI_EXIT_RUNTIME;
     size_t nres = 0;
     int tty = isatty(2), refuted = 0;
     double t0 = gd_now();
@@ -298,11 +297,11 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
         const gd_experiment *e = list[i];
         if (!e->reproduce) continue;
         gd_params p;
-        if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) { rc = EXIT_RUNTIME; break; }
+        if (gd_params_init(&p, e->params, &o->ctx) != GD_OK) { rc = CLI_EXIT_RUNTIME; break; }
         for (const char *const *kv = e->reproduce; kv[0] && !rc; kv += 2)
             if (gd_params_set(&p, kv[0], kv[1], &o->ctx) != GD_OK) {
                 fprintf(stderr, "gdlab: reproduce %s: %s\n", e->name, o->ctx.err);
-                rc = EXIT_RUNTIME;
+                rc = CLI_EXIT_RUNTIME;
             }
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, e->name);
@@ -316,7 +315,7 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     if (!rc && (gd_io_write_report(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK ||
                 gd_io_write_report_html(&o->ctx, (const gd_result *const *)res, nres, dir) != GD_OK)) {
         fprintf(stderr, "gdlab: %s\n", o->ctx.err);
-        rc = EXIT_RUNTIME;
+        rc = CLI_EXIT_RUNTIME;
     }
     if (!rc) {
         printf("%-20s %-24s %-12s %s\n", "experiment", "claim", "verdict", "source");
@@ -327,7 +326,7 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
                        gd_verdict_name(c->verdict), c->source);
             }
         printf("\n%zu experiments in %.1f s; report: %s/index.html (and report.md)\n", nres, gd_now() - t0, dir);
-        if (o->strict && refuted) rc = EXIT_REFUTED;
+        if (o->strict && refuted) rc = CLI_EXIT_REFUTED;
     }
     for (size_t i = 0; i < nres; i++) gd_result_free(res[i]);
     gd_free(res);
@@ -341,13 +340,13 @@ int main(int argc, char **argv) {
     o.ctx.threads = omp_get_num_procs();
     if (argc < 2) {
         fputs(USAGE, stderr);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && strcmp(cmd, "help") == 0) {
             const gd_experiment *e = gd_experiment_find(argv[2]);
-            if (!e) return usage_error("help: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+            if (!e) return gd_cli_usage("help: unknown experiment '%s' (see 'gdlab list')", argv[2]);
             print_experiment_help(e);
             return 0;
         }
@@ -360,7 +359,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "completion")) {
         if (argc != 3 || strcmp(argv[2], "bash"))
-            return usage_error("completion: expected 'gdlab completion bash'%s", "");
+            return gd_cli_usage("completion: expected 'gdlab completion bash'%s", "");
         print_bash_completion();
         return 0;
     }
@@ -382,13 +381,13 @@ int main(int argc, char **argv) {
                 fputs(USAGE, stdout);
                 return 0;
             }
-            return usage_error("run: expected an experiment name%s (see 'gdlab list')", "");
+            return gd_cli_usage("run: expected an experiment name%s (see 'gdlab list')", "");
         }
         const gd_experiment *e = gd_experiment_find(argv[2]);
-        if (!e) return usage_error("run: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+        if (!e) return gd_cli_usage("run: unknown experiment '%s' (see 'gdlab list')", argv[2]);
         return cmd_run(e, argc, argv, 3, &o);
     }
     const gd_experiment *e = gd_experiment_find(cmd);
     if (e) return cmd_run(e, argc, argv, 2, &o);
-    return usage_error("unknown command '%s'", cmd);
+    return gd_cli_usage("unknown command '%s'", cmd);
 }

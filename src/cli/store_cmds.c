@@ -13,20 +13,10 @@
 #include "gdlab/store.h"
 #include "gdlab/sweep.h"
 
-static int usage(const char *fmt, const char *a) {
-    fprintf(stderr, "gdlab: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-    return CLI_EXIT_USAGE;
-}
-
+/* A whole number option into a long (gd_cli_count's check and message). */
 static int whole(const char *opt, const char *s, double lo, double hi, long *out) {
-    char *e;
-    const double x = strtod(s, &e);
-    if (e == s || *e || x != floor(x) || x < lo || x > hi) {
-        fprintf(stderr, "gdlab: %s: expected a whole number in [%.0f, %.0f], got '%s'\n", opt, lo, hi, s);
-        return 0;
-    }
+    double x;
+    if (gd_cli_count(opt, s, lo, hi, &x)) return 0;
     *out = (long)x;
     return 1;
 }
@@ -74,10 +64,10 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
                  "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).");
             return 0;
         }
-        return usage("sweep: expected an experiment name%s (see 'gdlab list')", "");
+        return gd_cli_usage("sweep: expected an experiment name%s (see 'gdlab list')", "");
     }
     const gd_experiment *e = gd_experiment_find(argv[2]);
-    if (!e) return usage("sweep: unknown experiment '%s' (see 'gdlab list')", argv[2]);
+    if (!e) return gd_cli_usage("sweep: unknown experiment '%s' (see 'gdlab list')", argv[2]);
     gd_sweep_axis axes[64];
     const char *fixed[2 * 64 + 1];
     size_t na = 0, nf = 0;
@@ -86,12 +76,12 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     int rc = 0;
     for (int i = 3; i < argc && !rc; i += 2) {
         const char *a = argv[i];
-        if (strncmp(a, "--", 2) || !a[2]) { rc = usage("sweep: unexpected argument '%s' (options are --name value)", a); break; }
-        if (i + 1 >= argc) { rc = usage("%s: missing value", a); break; }
+        if (strncmp(a, "--", 2) || !a[2]) { rc = gd_cli_usage("sweep: unexpected argument '%s' (options are --name value)", a); break; }
+        if (i + 1 >= argc) { rc = gd_cli_usage("%s: missing value", a); break; }
         const char *v = argv[i + 1];
         if (!strcmp(a, "--grid")) {
-            if (na == 64) rc = usage("--grid: at most 64 axes%s", "");
-            else if (gd_sweep_parse_axis(ctx, v, &axes[na]) != GD_OK) rc = usage("%s", ctx->err);
+            if (na == 64) rc = gd_cli_usage("--grid: at most 64 axes%s", "");
+            else if (gd_sweep_parse_axis(ctx, v, &axes[na]) != GD_OK) rc = gd_cli_usage("%s", ctx->err);
             else na++;
         } else if (!strcmp(a, "--seeds")) {
             if (!whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
@@ -104,14 +94,14 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
         } else if (!strcmp(a, "--out")) {
             out = v;
         } else if (!strcmp(a, "--threads") || !strcmp(a, "--json") || !strcmp(a, "--strict")) {
-            rc = usage("sweep: %s does not apply (each run has one thread; use --workers)", a);
+            rc = gd_cli_usage("sweep: %s does not apply (each run has one thread; use --workers)", a);
         } else if (nf < 2 * 64) {
             fixed[nf++] = a + 2, fixed[nf++] = v;
         }
     }
     fixed[nf] = NULL;
-    if (!rc && !db) rc = usage("sweep: expected --db FILE.sqlite%s", "");
-    if (!rc && na == 0) rc = usage("sweep: expected at least one --grid 'PARAM=SPEC'%s", "");
+    if (!rc && !db) rc = gd_cli_usage("sweep: expected --db FILE.sqlite%s", "");
+    if (!rc && na == 0) rc = gd_cli_usage("sweep: expected at least one --grid 'PARAM=SPEC'%s", "");
     int rank = 0, nranks = 1;
     if (!rc && (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE"))) {
         const char *sz = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
@@ -121,7 +111,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     snprintf(runs, sizeof runs, "%s.runs", db ? db : "");
     const char *outdir = out && !strcmp(out, "none") ? NULL : out ? out : runs;
     gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, outdir, (int)workers, rank, nranks};
-    if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = usage("sweep: %s", ctx->err);
+    if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = gd_cli_usage("sweep: %s", ctx->err);
     if (!rc) {
         bar b = {isatty(2) && rank == 0};
         gd_sweep_stats st;
@@ -146,7 +136,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
 }
 
 int gd_cli_query(int argc, char **argv, gd_ctx *ctx) {
-    if (argc != 4) return usage("query: expected gdlab query FILE.sqlite 'SQL'%s", "");
+    if (argc != 4) return gd_cli_usage("query: expected gdlab query FILE.sqlite 'SQL'%s", "");
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;
@@ -161,13 +151,13 @@ int gd_cli_query(int argc, char **argv, gd_ctx *ctx) {
 int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
     const char *out = NULL;
     int csv = 0;
-    if (argc < 3 || argv[2][0] == '-') return usage("export: expected gdlab export FILE.sqlite --csv [--out F]%s", "");
+    if (argc < 3 || argv[2][0] == '-') return gd_cli_usage("export: expected gdlab export FILE.sqlite --csv [--out F]%s", "");
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--csv")) csv = 1;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else return usage("export: unexpected argument '%s' (--csv, --out F)", argv[i]);
+        else return gd_cli_usage("export: unexpected argument '%s' (--csv, --out F)", argv[i]);
     }
-    if (!csv) return usage("export: expected --csv (the one format so far)%s", "");
+    if (!csv) return gd_cli_usage("export: expected --csv (the one format so far)%s", "");
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;
@@ -194,7 +184,7 @@ int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
 
 int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
     if (argc < 3 || argv[2][0] == '-')
-        return usage("plot: expected gdlab plot FILE.sqlite --x PARAM --y SCALAR [--by PARAM] [--experiment NAME] "
+        return gd_cli_usage("plot: expected gdlab plot FILE.sqlite --x PARAM --y SCALAR [--by PARAM] [--experiment NAME] "
                      "[--logx] [--logy] [--out DIR]%s", "");
     const char *x = NULL, *y = NULL, *by = NULL, *exp = NULL, *out = "gdlab-out/plot";
     int logx = 0, logy = 0;
@@ -207,9 +197,9 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
         else if (i + 1 < argc && !strcmp(a, "--by")) by = argv[++i];
         else if (i + 1 < argc && !strcmp(a, "--experiment")) exp = argv[++i];
         else if (i + 1 < argc && !strcmp(a, "--out")) out = argv[++i];
-        else return usage("plot: unexpected argument '%s'", a);
+        else return gd_cli_usage("plot: unexpected argument '%s'", a);
     }
-    if (!x || !y) return usage("plot: expected --x PARAM and --y SCALAR%s", "");
+    if (!x || !y) return gd_cli_usage("plot: expected --x PARAM and --y SCALAR%s", "");
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;
