@@ -648,12 +648,12 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         gd_obj_free(f);
         return st;
     }
-    double *base = gd_calloc(n, sizeof *base), *starts = gd_malloc(m * n * sizeof *starts);
     if ((double)m * (double)P * (double)n > MAX_KEPT) {
         gd_obj_free(f);
         return gd_error(ctx, GD_EINVAL, "--grid starts x --max-period x variables = %zu x %zu x %zu exceeds %.2g "
                         "kept values (2 GB); use a coarser --grid or a smaller --max-period", m, P, n, MAX_KEPT);
     }
+    double *base = gd_calloc(n, sizeof *base), *starts = gd_malloc(m * n * sizeof *starts);
     double *pts = gd_malloc(m * P * n * sizeof *pts), *mm = gd_malloc(m * sizeof *mm);
     int *per = gd_malloc(m * sizeof *per);
     if (!base || !starts || !pts || !mm || !per) st = gd_error(ctx, GD_ENOMEM, "out of memory for %zu starts", m);
