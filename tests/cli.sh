@@ -4,6 +4,7 @@
 # divergence as a result, determinism across thread counts, atomic outputs.
 # Usage: cli.sh path/to/gdlab
 G=${1:?usage: cli.sh path/to/gdlab}
+case "$G" in /*) ;; *) G="$PWD/$G" ;; esac
 T=$(mktemp -d)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 trap 'rm -rf "$T"' EXIT
@@ -55,6 +56,9 @@ if command -v python3 >/dev/null; then
   if "$G" run sgd-1d --replicas 100 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["scalars"]["loss_mc"]["se"] > 0'
   then ok "--json prints the summary object"; else bad "--json output"; fi
 fi
+(cd "$T" && "$G" run sgd-1d --replicas 100 --out none >"$T/none.txt" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && grep -q "no outputs written (--out none)" "$T/none.txt" && [ ! -e "$T/none" ]; then
+  ok "--out none writes nothing and says so"; else bad "--out none: exit $rc or wrote $T/none"; fi
 
 # Same numbers for 1 and 2 threads.
 "$G" run sgd-1d --replicas 5000 --out "$T/b" --threads 2 >/dev/null 2>&1
@@ -185,7 +189,9 @@ if [ -e "$T/z" ]; then bad "a failed claim-regret run left output"; else ok "fai
 
 # claim-gradpenalty: the residual control must be refuted at the default budget; bad lists are refused.
 expect 0 "[refuted]       002-gradpenalty-residual" -- claim-gradpenalty --archs 2-3-3-1 --activations tanh,relu --train-steps 20 --out "$T/gp"
-expect 2 "--archs: expected up to 16 architectures like 2-3-3-1 (widths 1..64, at most 16 layers), got '2-3-x'; --activations: unknown or too many: 'foo'" -- claim-gradpenalty --archs 2-3-x,3-2 --activations tanh,foo --out "$T/z"
+expect 2 "--archs: expected architectures like 2-3-3-1 (widths 1..64, at most 16 layers), got '2-3-x'; --activations: unknown or too many: 'foo'" -- claim-gradpenalty --archs 2-3-x,3-2 --activations tanh,foo --out "$T/z"
+# 17 architectures wrote past the end of a 16-entry array (the sanitizer build found it)
+expect 2 "--archs: more than 16 architectures" -- claim-gradpenalty --archs 2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1,2-1 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed claim-gradpenalty run left output"; else ok "failed claim-gradpenalty runs wrote nothing"; fi
 
 # fit: the user's CSV (bare file argument), derived D, refusals naming the line, column or parameter.

@@ -34,23 +34,6 @@ static const gd_param_spec params_gp[] = {
     {"lr", GD_PARAM_REAL, "0.1", 0, 100, GD_PARAM_OPEN_MIN, "its learning rate"},
     {NULL, 0, NULL, 0, 0, 0, NULL}};
 
-/* "2-3-3-1" into p->width, p->n_layers; 0 when malformed. */
-static int parse_arch(const char *s, size_t len, gd_mlp_params *p) {
-    size_t n = 0;
-    const char *e = s + len;
-    while (s < e) {
-        char *end;
-        const long v = strtol(s, &end, 10);
-        if (end == s || end > e || v < 1 || v > 64 || n > GD_MLP_MAX_LAYERS) return 0;
-        p->width[n++] = (size_t)v;
-        s = end;
-        if (s < e && *s == '-') s++;
-        else if (s < e) return 0;
-    }
-    p->n_layers = n - 1;
-    return n >= 2;
-}
-
 /* The tanh MLP of the engine trained on the data set, then the claim at
  * every example with f the first output minus the second (or the output). */
 static gd_status trained(const gd_params *pa, gd_ctx *ctx, gd_result *r, double *maxr, double *medr, long *n_eval) {
@@ -126,15 +109,7 @@ static gd_status run_gp(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     gd_mlp_params arch[MAX_ARCH];
     int acts[MAX_ACT], na = 0, nact = 0;
     char bad[1024] = "";
-    for (const char *s = gd_params_str(pa, "archs"); *s && na <= MAX_ARCH;) {
-        const size_t len = strcspn(s, ",");
-        arch[na] = gd_mlp_default_params();
-        if (na == MAX_ARCH || !parse_arch(s, len, &arch[na]))
-            gd_exp_addf(bad, sizeof bad, "; --archs: expected up to %d architectures like 2-3-3-1 (widths 1..64, "
-                        "at most %d layers), got '%.*s'", MAX_ARCH, GD_MLP_MAX_LAYERS, (int)len, s);
-        na++;
-        s += len + (s[len] == ',');
-    }
+    na = gd_exp_parse_archs(gd_params_str(pa, "archs"), arch, MAX_ARCH, bad, sizeof bad);
     for (const char *s = gd_params_str(pa, "activations"); *s;) {
         const size_t len = strcspn(s, ",");
         char nm[32];

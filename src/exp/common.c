@@ -143,3 +143,54 @@ double gd_exp_range_at(double lo, double hi, size_t count, size_t i, int logspac
     double t = (double)i / (double)(count - 1);
     return logspaced ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
 }
+
+int gd_exp_parse_flat_runs(const char *s, size_t m, double *fe, size_t *fb, int max) {
+    int n = 0;
+    char *end;
+    while (*s) {
+        if (n == max) return -1;
+        fe[n] = strtod(s, &end);
+        if (end == s || *end != ':' || !(fe[n] > 0) || !isfinite(fe[n])) return -1;
+        s = end + 1;
+        double bb = strtod(s, &end);
+        if (end == s || !(bb >= 1 && bb <= (double)m && bb <= 0x1p53) || bb != floor(bb)) return -1;
+        fb[n++] = (size_t)bb;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return n;
+}
+
+/* "2-3-3-1" into p->width, p->n_layers; 0 when malformed. */
+static int parse_arch(const char *s, size_t len, gd_mlp_params *p) {
+    size_t n = 0;
+    const char *e = s + len;
+    while (s < e) {
+        char *end;
+        const long v = strtol(s, &end, 10);
+        if (end == s || end > e || v < 1 || v > 64 || n > GD_MLP_MAX_LAYERS) return 0;
+        p->width[n++] = (size_t)v;
+        s = end;
+        if (s < e && *s == '-') s++;
+        else if (s < e) return 0;
+    }
+    p->n_layers = n - 1;
+    return n >= 2;
+}
+
+int gd_exp_parse_archs(const char *s, gd_mlp_params *out, int max, char *bad, size_t len) {
+    int n = 0;
+    for (; *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] == ',')) {
+        const size_t l = strcspn(s, ",");
+        if (n == max) {
+            gd_exp_addf(bad, len, "; --archs: more than %d architectures", max);
+            break;
+        }
+        out[n] = gd_mlp_default_params();
+        if (parse_arch(s, l, &out[n])) n++;
+        else gd_exp_addf(bad, len, "; --archs: expected architectures like 2-3-3-1 (widths 1..64, at most %d layers), "
+                         "got '%.*s'", GD_MLP_MAX_LAYERS, (int)l, s);
+    }
+    return n;
+}

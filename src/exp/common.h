@@ -4,6 +4,7 @@
 
 #include "gdlab/experiment.h"
 #include "gdlab/expr.h"
+#include "gdlab/nn.h"
 
 /* Up to `max` distinct whole steps from 0 to T, roughly log-spaced, always
  * including 0 and T, ascending. Returns how many were written. */
@@ -29,6 +30,18 @@ int gd_exp_parse_sizes(const char *s, size_t *out, int max);
 /* Parses "0.5,1e4,2": up to max finite numbers > 0; returns how many, or -1
  * when malformed, not positive, or longer than max. "" gives 0. */
 int gd_exp_parse_reals(const char *s, double *out, int max);
+
+/* Parses "f:b,f:b,...", up to max pairs of a learning-rate factor f
+ * (finite, > 0) and a whole batch size b in [1, m], into fe and fb;
+ * returns how many, or -1 when malformed or longer than max. "" gives 0. */
+int gd_exp_parse_flat_runs(const char *s, size_t m, double *fe, size_t *fb, int max);
+
+/* Parses "2-3-3-1,4-8-1": architectures (widths in [1, 64], 2 to
+ * GD_MLP_MAX_LAYERS + 1 of them) into out[0, max), as n_layers and width
+ * over gd_mlp_default_params. Returns how many parsed; every malformed
+ * entry, and a list longer than max, is appended to bad (len) as
+ * "; --archs: ..." (gd_exp_addf). */
+int gd_exp_parse_archs(const char *s, gd_mlp_params *out, int max, char *bad, size_t len);
 
 /* qsort comparison of doubles, ascending. */
 int gd_exp_cmp_double(const void *a, const void *b);

@@ -202,25 +202,6 @@ static int cmp_long(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* "f:b,f:b,..." into factors and batch sizes; -1 when malformed. */
-static int parse_flat(const char *s, size_t m, double *fe, size_t *fb, int max) {
-    int n = 0;
-    char *end;
-    while (*s) {
-        if (n == max) return -1;
-        fe[n] = strtod(s, &end);
-        if (end == s || *end != ':' || !(fe[n] > 0) || !isfinite(fe[n])) return -1;
-        s = end + 1;
-        double bb = strtod(s, &end);
-        if (end == s || bb < 1 || bb > (double)m || bb != floor(bb)) return -1;
-        fb[n++] = (size_t)bb;
-        s = end;
-        if (*s == ',') s++;
-        else if (*s) return -1;
-    }
-    return n;
-}
-
 /* The sizes against the data set: --m, --batch, --b-grid and --flat-runs.
  * A default that does not fit a small data set is clipped to it (said in a
  * note); an explicit value that does not fit is refused, every one in one
@@ -231,7 +212,7 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
     if (*nb <= 0)
         return gd_error(ctx, GD_EINVAL, "--b-grid: expected up to %d comma-separated batch sizes >= 1, got '%s'", MAX_B,
                         gd_params_str(p, "b-grid"));
-    *nf = parse_flat(gd_params_str(p, "flat-runs"), (size_t)-1, fe, fb, 8);
+    *nf = gd_exp_parse_flat_runs(gd_params_str(p, "flat-runs"), (size_t)-1, fe, fb, 8);
     if (*nf < 0)
         return gd_error(ctx, GD_EINVAL, "--flat-runs: expected up to 8 eta_factor:b pairs such as 0.5:4,1:16, got '%s'",
                         gd_params_str(p, "flat-runs"));
