@@ -21,9 +21,13 @@ void gd_sweep_axis_free(gd_sweep_axis *a) {
 
 static int add_value(gd_sweep_axis *a, const char *text, size_t len) {
     if (a->n == MAX_VALUES) return -1;
-    char **v = gd_realloc(a->values, (a->n + 1) * sizeof *v);
-    if (!v) return -1;
-    a->values = v;
+    /* The capacity doubles at 4, 8, 16, ...: growing by one was quadratic
+     * (found by fuzzing: range(0,99999) took 40 s under ASan). */
+    if (a->n == 0 || (a->n >= 4 && (a->n & (a->n - 1)) == 0)) {
+        char **v = gd_realloc(a->values, (a->n ? 2 * a->n : 4) * sizeof *v);
+        if (!v) return -1;
+        a->values = v;
+    }
     char *t = gd_malloc(len + 1);
     if (!t) return -1;
     memcpy(t, text, len), t[len] = '\0';
