@@ -7,6 +7,12 @@
 #include <math.h>
 #include <string.h>
 
+/* glibc defines C11's CMPLX for GCC only; clang (the libFuzzer build) has
+ * the same builtin. */
+#if !defined(CMPLX) && defined(__clang__)
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 gd_modadd_analysis_params gd_modadd_analysis_default_params(void) {
     return (gd_modadd_analysis_params){.inactive = 1e-3, .coef_threshold = 0.05,
                                        .factor_tol = 0.1, .named_tol = 0.1};
