@@ -42,7 +42,7 @@ static const char USAGE[] =
     "  version                   the version\n"
     "\n"
     "options of run and reproduce:\n"
-    "  --out DIR      output directory (run: default gdlab-out/NAME)\n"
+    "  --out DIR      output directory (run: default gdlab-out/NAME; none: write nothing)\n"
     "  --json         print the summary as JSON on stdout (run)\n"
     "  --seed N       master seed of every random stream (default 1)\n"
     "  --threads N    OpenMP threads (default: all cores); results do not depend on it\n"
@@ -254,7 +254,7 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     }
     char dflt[256];
     snprintf(dflt, sizeof dflt, "gdlab-out/%s", e->name);
-    const char *dir = o->out ? o->out : (o->json ? NULL : dflt);
+    const char *dir = o->out ? (strcmp(o->out, "none") == 0 ? NULL : o->out) : (o->json ? NULL : dflt);
     gd_result *r = NULL;
     int tty = isatty(2);
     if (tty) fprintf(stderr, "gdlab: running %s ...", e->name), fflush(stderr);
@@ -268,7 +268,8 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
         gd_free(js);
     } else {
         gd_io_print_summary(stdout, r);
-        printf("\noutputs in %s/ (summary.json, CSV per series, PNG and SVG plots)\n", dir);
+        if (dir) printf("\noutputs in %s/ (summary.json, CSV per series, PNG and SVG plots)\n", dir);
+        else printf("\nno outputs written (--out none)\n");
     }
     rc = o->strict && count_refuted(r) ? CLI_EXIT_REFUTED : 0;
     gd_result_free(r);
