@@ -76,8 +76,12 @@ if [ "$rc" -eq 2 ] && grep -q "got 9 (out of range)" "$T/out" && [ ! -e "$T/bad.
 else bad "a bad grid value: exit $rc"; fi
 # MPI: 1, 2 and 4 ranks (oversubscribed on the loopback) store the reference database
 if command -v mpirun >/dev/null 2>&1 && ! OMPI_COMM_WORLD_SIZE=2 "$G" sweep sgd-1d --grid eta=0.1 --db "$T/probe.sqlite" 2>&1 | grep -q "built without MPI"; then
+  # Under the sanitizer build, leaks are not checked in the ranks: Open MPI's
+  # runtime leaks from plugins it has unloaded, whose stacks cannot be
+  # suppressed. Memory errors are still checked; gdlab's own allocations on
+  # this path are those of the sweeps above.
   for n in 1 2 4; do
-    mpirun --allow-run-as-root --oversubscribe -n "$n" "$G" sweep $SW --db "$T/mpi$n.sqlite" --workers 1 >"$T/out" 2>&1; rc=$?
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --allow-run-as-root --oversubscribe -n "$n" "$G" sweep $SW --db "$T/mpi$n.sqlite" --workers 1 >"$T/out" 2>&1; rc=$?
     dump "$T/mpi$n.sqlite" > "$T/mpi$n.csv"
     if [ "$rc" -eq 0 ] && cmp -s "$T/ref.csv" "$T/mpi$n.csv"; then ok "mpirun -n $n: the reference database"
     else bad "mpirun -n $n: exit $rc, or a different database: $(head -c 300 "$T/out")"; fi
