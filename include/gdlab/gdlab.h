@@ -22,4 +22,5 @@
 #include "fit.h"
 #include "store.h"
 #include "sweep.h"
+#include "api.h"
 #endif

@@ -154,6 +154,28 @@ gd_status gd_result_note(gd_result *r, const char *fmt, ...)
 #endif
     ;
 
+/* Read accessors, for bindings that do not mirror the structs above (the
+ * Python package reads results through them). Indices must be in range
+ * (asserted); the strings and the data are owned by the result and stay
+ * valid until gd_result_free. */
+/* Number of series of r, and series i (0 <= i < count) in the order added. */
+size_t gd_result_series_count(const gd_result *r);
+const gd_series *gd_result_series_at(const gd_result *r, size_t i);
+/* A series' name, number of columns, name of column j, number of rows, and
+ * its values: (nrows, ncols) row-major, NULL when there are no rows. */
+const char *gd_series_name(const gd_series *s);
+size_t gd_series_ncols(const gd_series *s);
+const char *gd_series_col_name(const gd_series *s, size_t j);
+size_t gd_series_nrows(const gd_series *s);
+const double *gd_series_data(const gd_series *s);
+/* Number of scalars of r, and scalar i's name, value and standard error
+ * (NAN when exact), as computed: infinities and NaN stay what they are
+ * (summary.json writes them as null). */
+size_t gd_result_scalar_count(const gd_result *r);
+const char *gd_result_scalar_name(const gd_result *r, size_t i);
+double gd_result_scalar_value(const gd_result *r, size_t i);
+double gd_result_scalar_se(const gd_result *r, size_t i);
+
 /* Sets status and a printf-formatted detail. */
 void gd_result_set_status(gd_result *r, gd_run_status s, const char *fmt, ...)
 #if defined(__GNUC__)

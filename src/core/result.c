@@ -361,3 +361,60 @@ void gd_result_set_status(gd_result *r, gd_run_status s, const char *fmt, ...) {
         va_end(ap);
     }
 }
+
+/* ---- read accessors ----------------------------------------------------- */
+
+size_t gd_result_series_count(const gd_result *r) {
+    GD_ASSERT(r != NULL);
+    return r->nseries;
+}
+
+const gd_series *gd_result_series_at(const gd_result *r, size_t i) {
+    GD_ASSERT(r != NULL && i < r->nseries);
+    return r->series[i];
+}
+
+const char *gd_series_name(const gd_series *s) {
+    GD_ASSERT(s != NULL);
+    return s->name;
+}
+
+size_t gd_series_ncols(const gd_series *s) {
+    GD_ASSERT(s != NULL);
+    return s->ncols;
+}
+
+const char *gd_series_col_name(const gd_series *s, size_t j) {
+    GD_ASSERT(s != NULL && j < s->ncols);
+    return s->cols[j];
+}
+
+size_t gd_series_nrows(const gd_series *s) {
+    GD_ASSERT(s != NULL);
+    return s->nrows;
+}
+
+const double *gd_series_data(const gd_series *s) {
+    GD_ASSERT(s != NULL);
+    return s->nrows ? s->data : NULL;
+}
+
+size_t gd_result_scalar_count(const gd_result *r) {
+    GD_ASSERT(r != NULL);
+    return r->nscalars;
+}
+
+const char *gd_result_scalar_name(const gd_result *r, size_t i) {
+    GD_ASSERT(r != NULL && i < r->nscalars);
+    return r->scalars[i].name;
+}
+
+double gd_result_scalar_value(const gd_result *r, size_t i) {
+    GD_ASSERT(r != NULL && i < r->nscalars);
+    return r->scalars[i].value;
+}
+
+double gd_result_scalar_se(const gd_result *r, size_t i) {
+    GD_ASSERT(r != NULL && i < r->nscalars);
+    return r->scalars[i].se;
+}
