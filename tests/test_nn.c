@@ -430,15 +430,15 @@ static void thr_free(thr_out *o) {
 }
 
 /* DESIGN.md: the same numbers for any thread count. A 24-80-60-5 tanh net
- * (and a 24-80-60-1 net for the Jacobian) on 300 examples: large enough
- * that the engine cuts the batch into several parts and that OpenBLAS
- * splits the products of a part over its threads if let. Every result is
+ * (and a 24-80-60-1 net for the Jacobian) on 401 examples: large enough
+ * that the engine cuts the batch into parts (3, of 134, 134 and 133) and
+ * that OpenBLAS splits the products of a part over its threads if let. Every result is
  * compared bit for bit (memcmp) with that of 1 engine thread and 1
  * OpenBLAS thread, for engine threads 1, 2, 3 (3 oversubscribes two cores)
  * and OpenBLAS at 1 or 2. */
 static void check_threads(gd_loss loss) {
     static const size_t widths[] = {24, 80, 60, 5}, widths_j[] = {24, 80, 60, 1};
-    const size_t n = 300, d = 24, k = 5;
+    const size_t n = 401, d = 24, k = 5;
     const char *ln = loss == GD_LOSS_MSE ? "mse" : "ce";
     gd_mlp_params p = net_params(GD_ACT_TANH, loss, 3, widths);
     gd_mlp_params pj = net_params(GD_ACT_TANH, GD_LOSS_MSE, 3, widths_j);

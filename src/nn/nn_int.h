@@ -45,7 +45,7 @@ const gd_act_type *gd_nn_act_type(gd_act a);
 /* Parts: at most GD_NN_PARTS, and at least GD_NN_PART_ROWS examples in
  * each (so a small batch is one part, run as one block). */
 #define GD_NN_PARTS 8
-#define GD_NN_PART_ROWS 64
+#define GD_NN_PART_ROWS 128
 
 /* One thread's workspace for a block of up to Bw rows (layout above). */
 typedef struct gd_nn_ws {
