@@ -100,6 +100,28 @@ expect 2 "line 3" -- run eos $E --data "$T/bad.csv" --out "$T/y"
 if [ -e "$T/y" ]; then bad "a failed eos run left output"; else ok "failed eos runs wrote nothing"; fi
 expect 0 "diverged" -- run eos $E --eta 50 --out "$T/div"
 if grep -q 'at step' "$T/div/summary.json"; then ok "eos divergence recorded with its step"; else bad "eos divergence"; fi
+# eos: the same bits for --threads 1, 2 and 3 (3 oversubscribes two cores):
+# every series file byte for byte, and summary.json without its elapsed time
+# (the only field that may differ). Two learning rates, the gradient flow
+# and the SLQ density, so that every output of the experiment is compared.
+for t in 1 2 3; do
+  if "$G" run eos $E --eta 0.2,0.3 --flow-steps 40 --density-probes 2 --threads $t --out "$T/eos-t$t" >/dev/null 2>&1
+  then ok "eos --threads $t ran"; else bad "eos --threads $t failed"; fi
+  grep -v '"elapsed_s"' "$T/eos-t$t/summary.json" > "$T/eos-t$t.json" 2>/dev/null
+done
+for t in 2 3; do
+  differ=""
+  for f in train.csv train_2.csv sharpness.csv sharpness_2.csv flow.csv density.csv; do
+    cmp -s "$T/eos-t1/$f" "$T/eos-t$t/$f" || differ="$differ $f"
+  done
+  if [ -s "$T/eos-t1.json" ] && grep -q '"sharpness_initial_2"' "$T/eos-t1.json"; then
+    cmp -s "$T/eos-t1.json" "$T/eos-t$t.json" || differ="$differ summary.json"
+  else
+    differ="$differ summary.json(missing)"
+  fi
+  if [ -z "$differ" ]; then ok "eos identical for --threads 1 and $t (series and summary.json)"
+  else bad "eos differs between --threads 1 and $t:$differ"; fi
+done
 
 # Linear stability at an interpolating minimum.
 S="--m 20 --hidden 8 --b-grid 1,4 --replicas 40 --sim-steps 100 --flat-runs 0.5:4"

@@ -26,6 +26,7 @@
 #include "gdtest.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,6 +347,141 @@ static void check_jacobian(gd_act act) {
     gd_mlp_free(m2);
 }
 
+/* ---- the same bits for any thread count ------------------------------ */
+
+/* OpenBLAS's own thread count (declared in its cblas.h, whose location
+ * varies; src/cli/main.c declares it the same way). */
+void openblas_set_num_threads(int n);
+
+typedef struct thr_op {
+    gd_mlp *m;
+    const double *w, *x, *y;
+    size_t n;
+    int omp_threads; /* the caller's OpenMP thread count, restored for the HVP */
+} thr_op;
+
+/* The HVP as Lanczos's matvec, run with the caller's OpenMP thread count
+ * (Lanczos itself runs with 1, see thr_run), so that what is checked is
+ * the engine and not that setting. */
+static void thr_mv(void *data, const double *v, double *out) {
+    thr_op *h = data;
+    omp_set_num_threads(h->omp_threads);
+    gd_mlp_hvp(h->m, h->w, h->x, h->y, h->n, v, out);
+    omp_set_num_threads(1);
+}
+
+/* Everything one configuration computes on the problem of check_threads. */
+typedef struct thr_out {
+    double loss, acc, loss_only, sharp[2];
+    size_t nmv;
+    double *grad, *hv, *f, *evec, *J;
+} thr_out;
+
+/* Loss, accuracy, gradient, HVP, outputs, the top two Hessian eigenvalues
+ * by Lanczos on the HVPs (and the top eigenvector) of net p, and the
+ * Jacobian of the scalar net pj, with `threads` OpenMP threads in the
+ * engine and OpenBLAS's own count set to `blas`. Lanczos's own level-2
+ * BLAS calls (src/spectra) run with the calling thread's OpenMP thread
+ * count set to 1, as gdlab run eos runs them, its HVPs with the caller's:
+ * the engine's results must not depend on either count. */
+static int thr_run(const gd_mlp_params *p, const gd_mlp_params *pj, int threads, int blas,
+                   const double *x, const double *y, size_t n, const double *v, thr_out *o) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    ctx.threads = threads;
+    openblas_set_num_threads(blas);
+    gd_mlp *m = gd_mlp_new(&ctx, p, n), *mj = gd_mlp_new(&ctx, pj, 128);
+    if (!m || !mj) {
+        gd_mlp_free(m), gd_mlp_free(mj);
+        return 0;
+    }
+    const size_t P = gd_mlp_nparams(m);
+    double *w = malloc(P * sizeof *w), *wj = malloc(gd_mlp_nparams(mj) * sizeof *wj);
+    gd_mlp_init(m, w, 21);
+    gd_mlp_init(mj, wj, 22);
+    o->loss = gd_mlp_loss_grad(m, w, x, y, n, o->grad, &o->acc);
+    o->loss_only = gd_mlp_loss_grad(m, w, x, y, n, NULL, NULL);
+    gd_mlp_hvp(m, w, x, y, n, v, o->hv);
+    gd_mlp_forward(m, w, x, n, o->f);
+    gd_mlp_jacobian(mj, wj, x, n, o->J);
+    const int saved = omp_get_max_threads();
+    thr_op h = {m, w, x, y, n, saved};
+    gd_lanczos_params lp = gd_lanczos_default_params();
+    lp.k = 2, lp.tol = 1e-10;
+    gd_lanczos_result lr;
+    omp_set_num_threads(1);
+    gd_status st = gd_lanczos_top(&ctx, P, thr_mv, &h, &lp, NULL, o->evec, &lr);
+    omp_set_num_threads(saved);
+    o->sharp[0] = lr.eval[0], o->sharp[1] = lr.eval[1], o->nmv = lr.nmatvec;
+    free(w), free(wj);
+    gd_mlp_free(m), gd_mlp_free(mj);
+    return st == GD_OK;
+}
+
+static int thr_alloc(thr_out *o, size_t P, size_t nk, size_t nPj) {
+    o->grad = malloc(P * sizeof(double)), o->hv = malloc(P * sizeof(double));
+    o->f = malloc(nk * sizeof(double)), o->evec = malloc(2 * P * sizeof(double));
+    o->J = malloc(nPj * sizeof(double));
+    return o->grad && o->hv && o->f && o->evec && o->J;
+}
+
+static void thr_free(thr_out *o) {
+    free(o->grad), free(o->hv), free(o->f), free(o->evec), free(o->J);
+}
+
+/* DESIGN.md: the same numbers for any thread count. A 24-80-60-5 tanh net
+ * (and a 24-80-60-1 net for the Jacobian) on 401 examples: large enough
+ * that the engine cuts the batch into parts (3, of 134, 134 and 133) and
+ * that OpenBLAS splits the products of a part over its threads if let. Every result is
+ * compared bit for bit (memcmp) with that of 1 engine thread and 1
+ * OpenBLAS thread, for engine threads 1, 2, 3 (3 oversubscribes two cores)
+ * and OpenBLAS at 1 or 2. */
+static void check_threads(gd_loss loss) {
+    static const size_t widths[] = {24, 80, 60, 5}, widths_j[] = {24, 80, 60, 1};
+    const size_t n = 401, d = 24, k = 5;
+    const char *ln = loss == GD_LOSS_MSE ? "mse" : "ce";
+    gd_mlp_params p = net_params(GD_ACT_TANH, loss, 3, widths);
+    gd_mlp_params pj = net_params(GD_ACT_TANH, GD_LOSS_MSE, 3, widths_j);
+    const size_t P = 24 * 80 + 80 + 80 * 60 + 60 + 60 * 5 + 5, Pj = P - 60 * 4 - 4;
+    double *x = malloc(n * d * sizeof *x), *y = malloc(n * k * sizeof *y), *v = malloc(P * sizeof *v);
+    gd_rng r;
+    gd_rng_stream_init(&r, 7, "test-nn-threads", 0, 0);
+    make_data(&r, n, d, k, loss, x, y);
+    for (size_t i = 0; i < P; i++) v[i] = gd_rng_normal(&r);
+    static const int conf[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 2}};
+    thr_out a = {0}, b = {0};
+    int ok = thr_alloc(&a, P, n * k, n * Pj) && thr_alloc(&b, P, n * k, n * Pj) &&
+             thr_run(&p, &pj, 1, 1, x, y, n, v, &a);
+    for (size_t c = 1; c < sizeof conf / sizeof *conf && ok; c++) {
+        const int t = conf[c][0], bl = conf[c][1];
+        if (!gdt_check(thr_run(&p, &pj, t, bl, x, y, n, v, &b),
+                       "%s: nets built and Lanczos ran with %d threads (OpenBLAS %d)", ln, t, bl))
+            break;
+        gdt_check(memcmp(&a.loss, &b.loss, sizeof a.loss) == 0 &&
+                      memcmp(&a.loss_only, &b.loss_only, sizeof a.loss) == 0 &&
+                      memcmp(&a.acc, &b.acc, sizeof a.acc) == 0,
+                  "%s: loss %.17g and accuracy with %d threads (OpenBLAS %d) bitwise those of 1 (%.17g)",
+                  ln, b.loss, t, bl, a.loss);
+        gdt_check(memcmp(a.grad, b.grad, P * sizeof *a.grad) == 0,
+                  "%s: gradient (%zu) with %d threads (OpenBLAS %d) bitwise that of 1", ln, P, t, bl);
+        gdt_check(memcmp(a.hv, b.hv, P * sizeof *a.hv) == 0,
+                  "%s: Hessian-vector product with %d threads (OpenBLAS %d) bitwise that of 1", ln, t, bl);
+        gdt_check(memcmp(a.f, b.f, n * k * sizeof *a.f) == 0,
+                  "%s: outputs (%zu x %zu) with %d threads (OpenBLAS %d) bitwise those of 1", ln, n, k, t, bl);
+        gdt_check(memcmp(a.J, b.J, n * Pj * sizeof *a.J) == 0,
+                  "%s: Jacobian (%zu x %zu) with %d threads (OpenBLAS %d) bitwise that of 1", ln, n, Pj, t, bl);
+        gdt_check(memcmp(a.sharp, b.sharp, sizeof a.sharp) == 0 && a.nmv == b.nmv &&
+                      memcmp(a.evec, b.evec, P * sizeof *a.evec) == 0,
+                  "%s: sharpness %.17g, lambda2 %.17g (%zu HVPs) and top eigenvector with %d threads "
+                  "(OpenBLAS %d) bitwise those of 1 (%.17g, %.17g, %zu HVPs)",
+                  ln, b.sharp[0], b.sharp[1], b.nmv, t, bl, a.sharp[0], a.sharp[1], a.nmv);
+    }
+    gdt_check(ok, "%s: the 1-thread reference computed", ln);
+    openblas_set_num_threads(omp_get_num_procs());
+    thr_free(&a), thr_free(&b);
+    free(x), free(y), free(v);
+}
+
 /* ---- known answers --------------------------------------------------------- */
 
 /* A 2-2-1 identity network, two examples, MSE. By hand:
@@ -624,6 +760,8 @@ int main(void) {
     check_net(GD_ACT_TANH, GD_LOSS_CE, 0, 3);
     check_net(GD_ACT_SWISH, GD_LOSS_MSE, 0, 4);
     for (int a = 0; a < 8; a++) check_jacobian(acts[a]);
+    check_threads(GD_LOSS_MSE);
+    check_threads(GD_LOSS_CE);
     check_init();
     check_names();
     check_validation();

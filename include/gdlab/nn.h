@@ -17,7 +17,14 @@
  * per-example gradients of a scalar output as rows of the Jacobian; all
  * batched through BLAS (cblas_dgemm) in blocks of at most max_batch
  * examples. A gd_mlp holds its workspace: use one object from one thread at
- * a time. */
+ * a time.
+ *
+ * Threads: a batch is cut into a number of parts that depends on its size
+ * only (one part for small batches, at most 8), run on the ctx->threads
+ * OpenMP threads given to gd_mlp_new, each BLAS call on one thread, and
+ * summed in part order. So every result is the same, bit for bit, for any
+ * thread count and any OpenBLAS thread setting (with the OpenMP build of
+ * OpenBLAS that gdlab links). */
 #ifndef GDLAB_NN_H
 #define GDLAB_NN_H
 
@@ -76,8 +83,9 @@ gd_mlp_params gd_mlp_default_params(void);
 typedef struct gd_mlp gd_mlp;
 
 /* A network for batches of up to max_batch examples at a time (larger
- * batches are processed in blocks). NULL with a message in ctx on bad
- * parameters (zero widths, too many layers, CE with n_out < 2) or ENOMEM. */
+ * batches are processed in blocks), on ctx->threads OpenMP threads (1 when
+ * ctx is NULL). NULL with a message in ctx on bad parameters (zero widths,
+ * too many layers, CE with n_out < 2) or ENOMEM. */
 gd_mlp *gd_mlp_new(gd_ctx *ctx, const gd_mlp_params *p, size_t max_batch);
 void gd_mlp_free(gd_mlp *m);
 

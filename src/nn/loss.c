@@ -28,8 +28,8 @@ static int correct_row(const double *f, const double *y, size_t k) {
     return argmax(f, k) == argmax(y, k);
 }
 
-double gd_nn_loss_head(gd_mlp *m, const double *f, const double *y, size_t b,
-                       double scale, double *g, double *correct) {
+double gd_nn_loss_head(const gd_mlp *m, gd_nn_ws *ws, const double *f, const double *y,
+                       size_t b, double scale, double *g, double *correct) {
     const size_t k = m->width[m->L];
     double total = 0;
     size_t nc = 0;
@@ -48,7 +48,7 @@ double gd_nn_loss_head(gd_mlp *m, const double *f, const double *y, size_t b,
     } else {
         for (size_t i = 0; i < b; i++) {
             const double *fi = f + i * k, *yi = y + i * k;
-            double *p = m->prob + i * k;
+            double *p = ws->prob + i * k;
             const double mx = fi[argmax(fi, k)];
             double se = 0, sy = 0;
             for (size_t c = 0; c < k; c++) {
@@ -72,7 +72,7 @@ double gd_nn_loss_head(gd_mlp *m, const double *f, const double *y, size_t b,
     return total;
 }
 
-void gd_nn_loss_hess(const gd_mlp *m, const double *rf, const double *y,
+void gd_nn_loss_hess(const gd_mlp *m, const gd_nn_ws *ws, const double *rf, const double *y,
                      size_t b, double scale, double *rg) {
     const size_t k = m->width[m->L];
     if (m->loss == GD_LOSS_MSE) {
@@ -80,7 +80,7 @@ void gd_nn_loss_hess(const gd_mlp *m, const double *rf, const double *y,
         return;
     }
     for (size_t i = 0; i < b; i++) {
-        const double *p = m->prob + i * k, *r = rf + i * k, *yi = y + i * k;
+        const double *p = ws->prob + i * k, *r = rf + i * k, *yi = y + i * k;
         double pr = 0, sy = 0;
         for (size_t c = 0; c < k; c++) {
             pr += p[c] * r[c];

@@ -1,6 +1,7 @@
 /* The multi-layer perceptron object: parameters and validation, the
- * parameter layout, initialisation schemes, the workspace, the BLAS gemm
- * wrapper (the one place sizes become BLAS ints) and the forward pass.
+ * parameter layout, initialisation schemes, the workspace (one per thread,
+ * see nn_int.h), the BLAS gemm wrapper (the one place sizes become BLAS
+ * ints) and the forward pass.
  * Gradients are in grad.c, Hessian-vector products in hvp.c, per-example
  * Jacobians in jacobian.c, the loss heads in loss.c. */
 #include "nn_int.h"
@@ -91,9 +92,18 @@ gd_mlp *gd_mlp_new(gd_ctx *ctx, const gd_mlp_params *p, size_t max_batch) {
         return NULL;
     }
 
-    /* Parameter layout and workspace size, checked for overflow. */
+    /* Parameter layout and workspace size, checked for overflow. A block
+     * holds Bw rows: a part of a batch of max_batch (ceil(B / K(B))), and
+     * at least min(B, 2 GD_NN_PART_ROWS), the largest part of any batch
+     * of fewer than GD_NN_PARTS GD_NN_PART_ROWS examples; so a batch of at
+     * most max_batch examples runs as one block per part. */
     int ovf = 0;
-    size_t P = 0, maxw = 0, nwork = 0, B = max_batch;
+    const size_t B = max_batch, KB = gd_nn_nparts(B);
+    size_t Bw = (B + KB - 1) / KB;
+    if (Bw < 2 * GD_NN_PART_ROWS) Bw = B < 2 * GD_NN_PART_ROWS ? B : 2 * GD_NN_PART_ROWS;
+    const int threads = ctx && ctx->threads > 1 ? ctx->threads : 1;
+    const int nws = threads < GD_NN_PARTS ? threads : GD_NN_PARTS;
+    size_t P = 0, maxw = 0, per = 0;
     size_t w_off[GD_MLP_MAX_LAYERS + 1] = {0}, b_off[GD_MLP_MAX_LAYERS + 1] = {0};
     for (size_t l = 1; l <= L; l++) {
         size_t nl = p->width[l];
@@ -102,11 +112,13 @@ gd_mlp *gd_mlp_new(gd_ctx *ctx, const gd_mlp_params *p, size_t max_batch) {
         b_off[l] = p->bias ? P : SIZE_MAX;
         if (p->bias) P = add_sz(P, nl, &ovf);
         if (nl > maxw) maxw = nl;
-        size_t rows = l < L ? 6 * B : 2 * B; /* Z, H stacked with tangents; D1, D2 */
-        nwork = add_sz(nwork, mul_sz(rows, nl, &ovf), &ovf);
+        size_t rows = l < L ? 6 * Bw : 2 * Bw; /* Z, H stacked with tangents; D1, D2 */
+        per = add_sz(per, mul_sz(rows, nl, &ovf), &ovf);
     }
-    nwork = add_sz(nwork, mul_sz(4 * B, maxw, &ovf), &ovf);
-    nwork = add_sz(nwork, mul_sz(B, p->width[L], &ovf), &ovf);
+    per = add_sz(per, mul_sz(4 * Bw, maxw, &ovf), &ovf);
+    per = add_sz(per, mul_sz(Bw, p->width[L], &ovf), &ovf);
+    size_t nwork = add_sz(mul_sz((size_t)nws, per, &ovf),
+                          mul_sz(GD_NN_PARTS - 1, P, &ovf), &ovf);
     mul_sz(nwork, sizeof(double), &ovf);
     if (ovf) {
         gd_error(ctx, GD_EINVAL, "mlp: network too large for this machine's address space");
@@ -125,7 +137,9 @@ gd_mlp *gd_mlp_new(gd_ctx *ctx, const gd_mlp_params *p, size_t max_batch) {
     m->P = P;
     m->maxw = maxw;
     m->B = B;
-    m->threads = ctx && ctx->threads > 1 ? ctx->threads : 1;
+    m->Bw = Bw;
+    m->threads = threads;
+    m->nws = nws;
     m->act = p->act;
     m->loss = p->loss;
     m->init = p->init;
@@ -139,18 +153,22 @@ gd_mlp *gd_mlp_new(gd_ctx *ctx, const gd_mlp_params *p, size_t max_batch) {
         return NULL;
     }
     double *q = m->work;
-    for (size_t l = 1; l <= L; l++) {
-        size_t nl = p->width[l];
-        m->Z[l] = q, q += 2 * B * nl;
-        if (l < L) {
-            m->H[l] = q, q += 2 * B * nl;
-            m->D1[l] = q, q += B * nl;
-            m->D2[l] = q, q += B * nl;
+    for (int t = 0; t < nws; t++) {
+        gd_nn_ws *ws = &m->ws[t];
+        for (size_t l = 1; l <= L; l++) {
+            size_t nl = p->width[l];
+            ws->Z[l] = q, q += 2 * Bw * nl;
+            if (l < L) {
+                ws->H[l] = q, q += 2 * Bw * nl;
+                ws->D1[l] = q, q += Bw * nl;
+                ws->D2[l] = q, q += Bw * nl;
+            }
         }
+        ws->G[0] = q, q += 2 * Bw * maxw;
+        ws->G[1] = q, q += 2 * Bw * maxw;
+        ws->prob = q, q += Bw * p->width[L];
     }
-    m->G[0] = q, q += 2 * B * maxw;
-    m->G[1] = q, q += 2 * B * maxw;
-    m->prob = q, q += B * p->width[L];
+    m->acc = q, q += (GD_NN_PARTS - 1) * P;
     GD_ASSERT((size_t)(q - m->work) == nwork);
     return m;
 }
@@ -214,13 +232,14 @@ void gd_mlp_init(const gd_mlp *m, double *w, uint64_t seed) {
 
 /* Z_l = H_{l-1} W_l^T + 1 b_l^T as one dgemm over the block (bias rows
  * first, then beta = 1), H_l = act(Z_l). */
-double *gd_nn_forward(gd_mlp *m, const double *w, const double *x, size_t b,
-                      int d1, int d2, double *out) {
+double *gd_nn_forward(const gd_mlp *m, gd_nn_ws *ws, const double *w, const double *x,
+                      size_t b, int d1, int d2, double *out) {
+    GD_ASSERT(b <= m->Bw);
     const double *h = x;
     double *z = NULL;
     for (size_t l = 1; l <= m->L; l++) {
         const size_t nl = m->width[l], np = m->width[l - 1];
-        z = l == m->L && out ? out : m->Z[l];
+        z = l == m->L && out ? out : ws->Z[l];
         double beta = 0;
         if (m->bias) {
             const double *bl = w + m->b_off[l];
@@ -229,19 +248,34 @@ double *gd_nn_forward(gd_mlp *m, const double *w, const double *x, size_t b,
         }
         gd_nn_gemm(0, 1, b, nl, np, 1.0, h, np, w + m->w_off[l], np, beta, z, nl);
         if (l < m->L) {
-            m->at->eval(b * nl, z, m->H[l], d1 ? m->D1[l] : NULL, d2 ? m->D2[l] : NULL);
-            h = m->H[l];
+            m->at->eval(b * nl, z, ws->H[l], d1 ? ws->D1[l] : NULL, d2 ? ws->D2[l] : NULL);
+            h = ws->H[l];
         }
     }
     return z;
 }
 
+typedef struct fwd_arg {
+    const double *w, *x;
+    double *f;
+} fwd_arg;
+
+/* The outputs of one part, block by block. */
+static void forward_part(const gd_mlp *m, gd_nn_ws *ws, size_t k, size_t i0, size_t i1,
+                         double *acc, void *arg) {
+    (void)k, (void)acc;
+    const fwd_arg *a = arg;
+    const size_t n0 = m->width[0], nL = m->width[m->L];
+    for (size_t i = i0; i < i1; i += m->Bw) {
+        const size_t b = i1 - i < m->Bw ? i1 - i : m->Bw;
+        gd_nn_forward(m, ws, a->w, a->x + i * n0, b, 0, 0, a->f + i * nL);
+    }
+}
+
 void gd_mlp_forward(gd_mlp *m, const double *w, const double *x, size_t n,
                     double *f) {
     GD_ASSERT(m != NULL && w != NULL && (n == 0 || (x != NULL && f != NULL)));
-    const size_t n0 = m->width[0], nL = m->width[m->L];
-    for (size_t i0 = 0; i0 < n; i0 += m->B) {
-        const size_t b = n - i0 < m->B ? n - i0 : m->B;
-        gd_nn_forward(m, w, x + i0 * n0, b, 0, 0, f + i0 * nL);
-    }
+    if (n == 0) return;
+    fwd_arg a = {w, x, f};
+    gd_nn_parts_run(m, n, forward_part, &a, NULL);
 }
