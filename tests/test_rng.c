@@ -1,4 +1,5 @@
-/* Tests of gdlab's ziggurat (gd_rng_normals_zig, src/core/rng.c).
+/* Tests of gdlab's ziggurat (gd_rng_normals_zig, src/core/rng.c) and of
+ * the Monte Carlo paths that use it.
  *
  * The generator: its Philox rounds against Random123's philox4x64; its
  * tables against the ziggurat's defining equations (equal layer areas,
@@ -11,9 +12,15 @@
  * cut into calls, the vector path gives the bits of the portable one, and
  * the words consumed are those of the stream.
  *
+ * The Monte Carlo paths: sgd-1d and sgd-zipf give the same bits on 1 and 2
+ * threads; and the bias test of issue 13: the 1-D Monte Carlo for 256
+ * seeds, whose z-scores against the exact loss must look N(0, 1), and
+ * whose pooled mean must match the exact loss with a standard error small
+ * enough that a relative bias of 1e-4 would be 5 standard errors.
+ *
  * Statistical checks use fixed seeds and compare within k = 5 standard
- * errors (stated in each line); KS tests against the critical value 1.95
- * of sqrt(n) D (asymptotic p = 0.001). */
+ * errors (k = 4 for the pooled bias check; stated in each line); KS tests
+ * against the critical value 1.95 of sqrt(n) D (asymptotic p = 0.001). */
 #include "gdlab/gdlab.h"
 #include "gdtest.h"
 
@@ -258,11 +265,97 @@ static void test_stream(void) {
               "ziggurat: a pending 32-bit half word stays pending");
 }
 
+/* The Monte Carlo paths give the same bits on 1 and 2 threads (replica
+ * ranges that do not fill the last chunk or the last group). */
+static void test_mc_threads(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    ctx.seed = 31;
+    gd_lin1d m = {2.385, 0.7};
+    long check[3] = {0, 13, 41};
+    double L1[3], S1[3], W1[3], V1[3], L2[3], S2[3], W2[3], V2[3];
+    ctx.threads = 1;
+    gd_lin1d_mc(&ctx, &m, 0.13, 41, 9003, 5, check, 3, L1, S1, W1, V1);
+    ctx.threads = 2;
+    gd_lin1d_mc(&ctx, &m, 0.13, 41, 9003, 5, check, 3, L2, S2, W2, V2);
+    gdt_check(memcmp(L1, L2, sizeof L1) == 0 && memcmp(S1, S2, sizeof S1) == 0 &&
+                  memcmp(W1, W2, sizeof W1) == 0 && memcmp(V1, V2, sizeof V1) == 0,
+              "sgd-1d Monte Carlo bitwise the same on 1 and 2 threads (R = 9003)");
+    gd_zipf *z = gd_zipf_new(&ctx, 1.0, 1.0, 3, 1);
+    double a1, b1, a2, b2;
+    ctx.threads = 1;
+    gd_zipf_mc(&ctx, z, 40, 157, 0.2, 1001, &a1, &b1);
+    ctx.threads = 2;
+    gd_zipf_mc(&ctx, z, 40, 157, 0.2, 1001, &a2, &b2);
+    gdt_check(a1 == a2 && b1 == b2, "sgd-zipf Monte Carlo bitwise the same on 1 and 2 threads");
+    gd_zipf_free(z);
+}
+
+/* The bias test of issue 13 ("bench/run's 1-D Monte Carlo at R = 1e6 gives
+ * z = +2.82 against the exact loss"): the whole Monte Carlo path, not only
+ * the variates. At eta = 0.1 (the bench's) and T = 60 (nearly stationary:
+ * (1 - 2 eta + 3 eta^2)^60 = 1.4e-5, the exact loss 0.529474 against
+ * 0.529412 at T = 100), 256 seeds of R = 65536 replicas each.
+ *
+ * 1. The z-scores (mc - exact) / se of the seeds must be N(0, 1): KS
+ *    against the normal CDF (sqrt(n) D <= 1.95), and their mean square
+ *    within k = 5 standard errors of 1 (se sqrt(2/256); this checks the
+ *    standard error estimate to about 9%).
+ * 2. The pooled mean of all 256 x 65536 = 1.68e7 replicas within k = 4
+ *    standard errors of the exact loss (the project's k for single
+ *    checks). The arithmetic: the loss of one replica has sd 0.0794 L
+ *    (measured: se sqrt(R) / L), so with n replicas the se is 0.0794 L /
+ *    sqrt(n), and a bias of 1e-4 L is 5 se when n = (5 x 0.0794 / 1e-4)^2
+ *    = 1.58e7. Here n = 1.68e7: a relative bias of 1e-4 is 5.14 pooled se
+ *    (the check computes it from the measured se and fails if it is below
+ *    5), so this check catches it with probability P(Z > 4 - 5.14) = 0.87,
+ *    and a bias of 1.2e-4 (6.2 se) with probability 0.986. */
+static void test_mc_bias(void) {
+    enum { NSEED = 256 };
+    const long R = 65536, T = 60;
+    const double eta = 0.1;
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    ctx.threads = 1;
+    gd_lin1d m = gd_lin1d_default_params();
+    const long check[1] = {T};
+    const double exact = gd_lin1d_loss(&m, eta, (double)T);
+    double zs[NSEED], sum = 0, var = 0, z2 = 0;
+    for (int s = 0; s < NSEED; s++) {
+        double L, se, w, wse;
+        ctx.seed = 1000 + (uint64_t)s;
+        gd_lin1d_mc(&ctx, &m, eta, T, R, 0, check, 1, &L, &se, &w, &wse);
+        zs[s] = (L - exact) / se;
+        z2 += zs[s] * zs[s];
+        sum += L;
+        var += se * se;
+    }
+    double pooled = sum / NSEED, pooled_se = sqrt(var) / NSEED;
+    qsort(zs, NSEED, sizeof *zs, cmp_double);
+    double D = gd_stats_ks_law(zs, NSEED, norm_cdf, NULL);
+    gdt_check(sqrt((double)NSEED) * D <= KS_CRIT,
+              "1-D MC bias: z-scores of %d seeds (R = %ld, T = %ld, eta = %g) KS against "
+              "N(0,1): sqrt(n) D = %.3f <= %.2f (p = %.3f; z from %.2f to %.2f)",
+              NSEED, R, T, eta, sqrt((double)NSEED) * D, KS_CRIT,
+              gd_stats_ks_pvalue(D, NSEED), zs[0], zs[NSEED - 1]);
+    gdt_within_se(z2 / NSEED, 1.0, sqrt(2.0 / NSEED), K_SE,
+                  "1-D MC bias: mean square of the z-scores (the se estimate)");
+    gdt_check(1e-4 * exact >= 5 * pooled_se,
+              "1-D MC bias: a relative bias of 1e-4 is %.2f pooled se (>= 5)",
+              1e-4 * exact / pooled_se);
+    gdt_within_se(pooled, exact, pooled_se, 4, "1-D MC bias: pooled mean of 1.68e7 replicas "
+                                               "vs the exact loss");
+    printf("     relative deviation of the pooled mean: %.3g (se %.3g)\n",
+           (pooled - exact) / exact, pooled_se / exact);
+}
+
 int main(void) {
     test_philox();
     test_tables();
     test_exp_log();
     test_distribution();
     test_stream();
+    test_mc_threads();
+    test_mc_bias();
     return gdt_summary();
 }
