@@ -52,9 +52,9 @@ void gd_rng_normals(gd_rng *r, double *out, size_t n);
  * 2000, 512 layers, with Doornik's 2005 independent index bits; described
  * in src/core/rng.c): a different stream of normals from gd_rng_normal's,
  * with a 52-bit uniform per variate instead of GSL's 24, and about twice
- * as fast (5.6 against 12.1 ns a variate measured on a 2-core AMD EPYC, of
- * which Philox is about 3.3). The Monte Carlo of sgd-1d and sgd-zipf use
- * it.
+ * as fast (about 6 against 13 ns a variate measured on a 2-core AMD EPYC,
+ * of which Philox is about 3.5). The Monte Carlo of sgd-1d and sgd-zipf
+ * use it.
  * Which numbers: the call takes the next n 64-bit words of the stream, as
  * n calls of gd_rng_u64 would (a pending 32-bit half word of gd_rng_u32
  * stays pending), and variate j is a function of word j alone, plus, for
