@@ -8,6 +8,14 @@ JSON lines (best of REPS wall-clock, time.perf_counter):
              coordinates i, a Python loop over the steps t.
   lin1d_mc   the 1-D online-SGD Monte Carlo, vectorised over the replicas,
              numpy.random.default_rng(seed).standard_normal per step.
+  zipf_mc    the Zipf-model online-SGD Monte Carlo, vectorised over the
+             replicas: per step Generator.zipf(a + 1, R) for the ranks, two
+             standard_normal(R) for x and eps, and the update of w[r, k_r]
+             by fancy indexing for the replicas whose rank the model sees.
+
+Each line also carries the process CPU time of the best run
+(time.process_time), which compares better than wall time on a loaded
+machine.
 
 Usage: peer_numpy.py [--reps 3] [--tail-noise X] [--seed S]
 
@@ -25,6 +33,7 @@ import numpy as np
 
 DIAG = dict(N=10_000, T=100_000, p=1.5, q=0.5, sigma2=0.01, batch=1, eta=0.2)
 MC = dict(R=1_000_000, T=100, eta=0.1, theta=3.0, sigma2=1.0)
+ZIPF = dict(a=1.0, b=2.0, N=100, T=1000, eta=0.1, theta=3.0, sigma2=1.0, R=20_000)
 
 
 def hurwitz_zeta(s, a, n=20):
@@ -77,6 +86,48 @@ def lin1d_mc(seed):
     return loss.mean(), loss.std(ddof=1) / math.sqrt(R)
 
 
+def zipf_rank_limit(N, b):
+    """Largest K with ceil(K^b) <= N (gd_zipf_rank_limit)."""
+    K = math.floor(N ** (1 / b))
+    while K > 0 and math.ceil(K ** b) > N:
+        K -= 1
+    while math.ceil((K + 1) ** b) <= N:
+        K += 1
+    return K
+
+
+def zipf_probs(s, K):
+    """p_k = k^-s / zeta(s) for k = 1..K and the mass beyond K."""
+    try:
+        from scipy.special import zeta
+        Z = float(zeta(s))
+    except ImportError:
+        Z = hurwitz_zeta(s, 1.0, n=10_000)
+    k = np.arange(1, K + 1, dtype=np.float64)
+    p = k ** -s / Z
+    return p, 1.0 - p.sum()
+
+
+def zipf_mc(seed):
+    a, b, T, eta, R = ZIPF["a"], ZIPF["b"], ZIPF["T"], ZIPF["eta"], ZIPF["R"]
+    theta, s2 = ZIPF["theta"], ZIPF["sigma2"]
+    sd, s = math.sqrt(s2), a + 1
+    K = zipf_rank_limit(ZIPF["N"], b)
+    rng = np.random.default_rng(seed)
+    w = np.zeros((R, K + 1))  # column k is the weight of rank k (column 0 unused)
+    rows = np.arange(R)
+    for _ in range(T):
+        k = rng.zipf(s, R)
+        x = rng.standard_normal(R)
+        y = theta * x + sd * rng.standard_normal(R)
+        seen = k <= K
+        r, kk, xs, ys = rows[seen], k[seen], x[seen], y[seen]
+        w[r, kk] -= eta * (w[r, kk] * xs - ys) * xs
+    p, tail = zipf_probs(s, K)
+    loss = 0.5 * s2 + 0.5 * theta**2 * tail + 0.5 * ((w[:, 1:] - theta) ** 2) @ p
+    return loss.mean(), loss.std(ddof=1) / math.sqrt(R)
+
+
 def lin1d_exact():
     """E loss_T from v' = (1 - 2 eta + 3 eta^2) v + eta^2 sigma2, v0 = theta^2."""
     eta, s2, T = MC["eta"], MC["sigma2"], MC["T"]
@@ -86,12 +137,13 @@ def lin1d_exact():
 
 
 def timed(reps, f, *a):
-    times, out = [], None
+    times, cpus, out = [], [], None
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = f(*a)
         times.append(time.perf_counter() - t0)
-    return min(times), [round(t, 6) for t in times], out
+        cpus.append(time.process_time() - c0)
+    return min(times), [round(t, 6) for t in times], out, round(min(cpus), 6)
 
 
 def main():
@@ -102,17 +154,23 @@ def main():
     args = ap.parse_args()
 
     tn, src = tail_noise(args)
-    best, times, loss = timed(args.reps, diag_risk, DIAG["sigma2"] + tn)
+    best, times, loss, cpu = timed(args.reps, diag_risk, DIAG["sigma2"] + tn)
     print(json.dumps({"case": "diag_risk", "impl": "numpy", "threads": 1,
                       "N": DIAG["N"], "T": DIAG["T"], "seconds": round(best, 6),
-                      "times": times, "loss": float(loss), "tail_noise": tn,
-                      "tail_noise_from": src}), flush=True)
+                      "cpu_seconds": cpu, "times": times, "loss": float(loss),
+                      "tail_noise": tn, "tail_noise_from": src}), flush=True)
 
-    best, times, (loss, se) = timed(args.reps, lin1d_mc, args.seed)
+    best, times, (loss, se), cpu = timed(args.reps, lin1d_mc, args.seed)
     print(json.dumps({"case": "lin1d_mc", "impl": "numpy", "threads": 1,
                       "R": MC["R"], "T": MC["T"], "seconds": round(best, 6),
-                      "times": times, "loss": float(loss), "loss_se": float(se),
-                      "exact": lin1d_exact()}), flush=True)
+                      "cpu_seconds": cpu, "times": times, "loss": float(loss),
+                      "loss_se": float(se), "exact": lin1d_exact()}), flush=True)
+
+    best, times, (loss, se), cpu = timed(args.reps, zipf_mc, args.seed)
+    print(json.dumps({"case": "zipf_mc", "impl": "numpy", "threads": 1,
+                      "R": ZIPF["R"], "T": ZIPF["T"], "seconds": round(best, 6),
+                      "cpu_seconds": cpu, "times": times, "loss": float(loss),
+                      "loss_se": float(se)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -67,10 +67,29 @@ double gd_lin1d_loss_iterate(const gd_lin1d *m, double eta, long T) {
 /* Replicas are grouped in chunks of this size; each chunk's sums are kept
  * apart and added in chunk order at the end (thread-count independent). */
 #define MC_CHUNK 4096
-/* Normals drawn per batch (even: x and eps of a step). */
+/* Normals drawn per batch and replica (even: x and eps of a step). */
 #define NORMAL_BUF 256
 /* Replicas stepped side by side. */
 #define GROUP 8
+
+/* ns SGD steps of GROUP replicas side by side, replica g taking the
+ * normals z[g][zn], z[g][zn + 1], ... (x then eps of each step). Their w
+ * updates are independent chains, so the CPU overlaps them (one replica
+ * alone is bound by the latency of its own update); the loop over g is
+ * unrolled so the w stay in registers. */
+static void mc_steps(double w[GROUP], const double (*z)[NORMAL_BUF], size_t zn, long ns,
+                     double theta, double sd, double eta) {
+    double v[GROUP];
+    for (int g = 0; g < GROUP; g++) v[g] = w[g];
+    for (long s = 0; s < ns; s++, zn += 2) {
+#pragma GCC unroll 8
+        for (int g = 0; g < GROUP; g++) {
+            double x = z[g][zn], y = theta * x + sd * z[g][zn + 1];
+            v[g] -= eta * (v[g] * x - y) * x;
+        }
+    }
+    for (int g = 0; g < GROUP; g++) w[g] = v[g];
+}
 
 gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
                       long R, uint64_t point, const long *check, size_t ncheck,
@@ -99,21 +118,24 @@ gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
     for (long c = 0; c < nchunk; c++) {
         double *a = acc + (size_t)c * ncheck * 4;
         long r1 = (c + 1) * MC_CHUNK < R ? (c + 1) * MC_CHUNK : R;
-        /* GROUP replicas side by side: their w updates are independent
-         * chains, so the CPU overlaps them (one replica alone is bound by
-         * the latency of its own update). Each replica still draws from its
-         * own stream in the same order, and the sums take the replicas in
-         * the same order, so the result is bit for bit the sequential one. */
+        /* Each replica draws from its own stream in the same order (its
+         * normals in batches of NORMAL_BUF, gd_rng_normals_zig: the numbers
+         * do not depend on the batching), and the sums take the replicas in
+         * order, so the result is the same for any number of threads. */
         for (long g0 = c * MC_CHUNK; g0 < r1; g0 += GROUP) {
             const int ng = r1 - g0 < GROUP ? (int)(r1 - g0) : GROUP;
             gd_rng rng[GROUP];
             double w[GROUP], z[GROUP][NORMAL_BUF];
-            for (int g = 0; g < ng; g++) {
-                gd_rng_stream_init(&rng[g], seed, "sgd-1d", point, (uint64_t)(g0 + g));
+            for (int g = 0; g < GROUP; g++) {
+                if (g < ng) gd_rng_stream_init(&rng[g], seed, "sgd-1d", point, (uint64_t)(g0 + g));
                 w[g] = 0.0;
             }
+            /* Lanes past ng (the last group of a chunk) step on zeros. */
+            for (int g = ng; g < GROUP; g++)
+                for (int j = 0; j < NORMAL_BUF; j++) z[g][j] = 0.0;
             size_t k = 0, zn = NORMAL_BUF;
-            for (long t = 0; t <= T && k < ncheck; t++) {
+            long t = 0;
+            while (k < ncheck) {
                 if (t == check[k]) {
                     for (int g = 0; g < ng; g++) {
                         double d = w[g] - theta;
@@ -123,20 +145,20 @@ gd_status gd_lin1d_mc(gd_ctx *ctx, const gd_lin1d *m, double eta, long T,
                         a[4 * k + 2] += dw, a[4 * k + 3] += dw * dw;
                     }
                     k++;
+                    continue;
                 }
-                if (t == T) break;
                 if (zn == NORMAL_BUF) {
                     /* the next normals of each replica's stream, in order */
                     long left = 2 * (T - t);
                     size_t nz = left < NORMAL_BUF ? (size_t)left : NORMAL_BUF;
-                    for (int g = 0; g < ng; g++) gd_rng_normals(&rng[g], z[g], nz);
+                    for (int g = 0; g < ng; g++) gd_rng_normals_zig(&rng[g], z[g], nz);
                     zn = 0;
                 }
-                for (int g = 0; g < ng; g++) {
-                    double x = z[g][zn], y = theta * x + sd * z[g][zn + 1];
-                    w[g] -= eta * (w[g] * x - y) * x;
-                }
-                zn += 2;
+                /* up to the next checkpoint or the end of the batch */
+                long ns = check[k] - t, nb = (long)(NORMAL_BUF - zn) / 2;
+                if (nb < ns) ns = nb;
+                mc_steps(w, (const double (*)[NORMAL_BUF])z, zn, ns, theta, sd, eta);
+                t += ns, zn += 2 * (size_t)ns;
             }
         }
     }

@@ -206,9 +206,9 @@ double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta) {
 }
 
 /* Devroye's rejection sampler for P(k) proportional to k^-s, s > 1
- * (Non-Uniform Random Variate Generation, 1986, p. 551). */
-static double zipf_draw(gd_rng *r, double s) {
-    const double bb = pow(2.0, s - 1.0);
+ * (Non-Uniform Random Variate Generation, 1986, p. 551); bb = 2^(s-1),
+ * computed once by the caller (a third pow per draw otherwise). */
+static double zipf_draw(gd_rng *r, double s, double bb) {
     for (;;) {
         double u = gd_rng_uniform(r), v = gd_rng_uniform(r);
         double x = floor(pow(u, -1.0 / (s - 1.0)));
@@ -219,6 +219,9 @@ static double zipf_draw(gd_rng *r, double s) {
 }
 
 #define ZIPF_MC_CHUNK 256
+/* Steps per block: the ranks of a block first, then the normals of the
+ * steps that update the model, in one call. */
+#define ZIPF_STEPS 128
 
 gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
                      double eta, long R, double *loss, double *loss_se) {
@@ -237,10 +240,13 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
         return gd_error(ctx, GD_ENOMEM, "out of memory for the Monte Carlo");
     }
     const double tail = tail_mass(z, Kd), th = z->theta, sd = sqrt(z->sigma2);
+    const double bb = pow(2.0, z->s - 1.0);
     const uint64_t seed = ctx->seed;
 #pragma omp parallel num_threads(nth)
     {
         double *wk = w + (size_t)omp_get_thread_num() * (size_t)(K + 1);
+        long idx[ZIPF_STEPS];
+        double zn[2 * ZIPF_STEPS];
 #pragma omp for schedule(dynamic, 1)
         for (long c = 0; c < nchunk; c++) {
             long r1 = (c + 1) * ZIPF_MC_CHUNK < R ? (c + 1) * ZIPF_MC_CHUNK : R;
@@ -248,13 +254,21 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
                 gd_rng rng;
                 gd_rng_stream_init(&rng, seed, "sgd-zipf", 0, (uint64_t)rep);
                 for (long k = 0; k <= K; k++) wk[k] = 0;
-                for (long t = 0; t < T; t++) {
-                    double k = zipf_draw(&rng, z->s);
-                    double x = gd_rng_normal(&rng);
-                    double y = th * x + sd * gd_rng_normal(&rng);
-                    if (k <= (double)K) {
-                        long i = (long)k;
-                        wk[i] -= eta * (wk[i] * x - y) * x;
+                /* Each block of steps: the ranks k of its steps (Devroye's
+                 * sampler), then x and eps of the m steps whose feature the
+                 * model sees (k <= K; the others change nothing and draw
+                 * nothing), then those m updates in step order. */
+                for (long t0 = 0; t0 < T; t0 += ZIPF_STEPS) {
+                    long nb = T - t0 < ZIPF_STEPS ? T - t0 : ZIPF_STEPS;
+                    size_t m = 0;
+                    for (long j = 0; j < nb; j++) {
+                        double k = zipf_draw(&rng, z->s, bb);
+                        if (k <= (double)K) idx[m++] = (long)k;
+                    }
+                    gd_rng_normals_zig(&rng, zn, 2 * m);
+                    for (size_t j = 0; j < m; j++) {
+                        double x = zn[2 * j], y = th * x + sd * zn[2 * j + 1];
+                        wk[idx[j]] -= eta * (wk[idx[j]] * x - y) * x;
                     }
                 }
                 /* Conditional test loss given w: exact over a fresh (x, y). */
