@@ -67,6 +67,13 @@ if cmp -s "$T/b/curve.csv" "$T/c/curve.csv"; then ok "sgd-1d identical for --thr
 "$G" run sgd-diag --replicas 64 --steps 200 --out "$T/d" --threads 2 >/dev/null 2>&1
 "$G" run sgd-diag --replicas 64 --steps 200 --out "$T/e" --threads 1 >/dev/null 2>&1
 if cmp -s "$T/d/risk.csv" "$T/e/risk.csv"; then ok "sgd-diag identical for --threads 1 and 2"; else bad "sgd-diag differs across thread counts"; fi
+for t in 1 2; do
+  "$G" run stability --m 20 --hidden 8 --b-grid 1,4 --replicas 40 --sim-steps 100 --flat-runs 0.5:4 --threads $t --out "$T/stt$t" >/dev/null 2>&1
+done
+same=1
+for f in "$T"/stt1/*.csv; do cmp -s "$f" "$T/stt2/$(basename "$f")" || same=0; done
+if [ "$same" -eq 1 ] && ls "$T"/stt1/*.csv >/dev/null 2>&1; then ok "stability: every CSV identical for --threads 1 and 2"
+else bad "stability differs across thread counts"; fi
 "$G" run sgd-1d --replicas 5000 --seed 2 --out "$T/f" >/dev/null 2>&1
 if cmp -s "$T/b/curve.csv" "$T/f/curve.csv"; then bad "--seed has no effect"; else ok "--seed changes the Monte Carlo"; fi
 
