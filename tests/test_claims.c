@@ -282,15 +282,16 @@ static void test_sphere(void) {
     /* In R^3: w = e1, g = (1, 2, 0): g_t = (0, 2, 0), phi = (0, -1, 0). */
     const double w[3] = {1, 0, 0}, g[3] = {1, 2, 0};
     double phi[3], wr[3], we[3];
-    const gd_sphere_step s = gd_sphere_step_at(w, g, 3, 0.5, phi, wr, we);
+    gd_sphere_step s;
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gdt_check(gd_sphere_step_at(&ctx, w, g, 3, 0.5, phi, wr, we, &s) == GD_OK, "sphere step runs");
     gdt_check(fabs(phi[1] + 1) < 1e-15 && fabs(phi[0]) < 1e-15, "phi = (0, -1, 0) (got %g %g %g)", phi[0], phi[1], phi[2]);
     gdt_close(s.angle_retraction, atan(0.5), 1e-15, 0, "retraction angle atan(eta)");
     gdt_close(s.angle_exact, 2 * asin(0.25), 1e-15, 0, "exact-optimum angle 2 asin(eta/2)");
     gdt_close(sqrt((we[0] - 1) * (we[0] - 1) + we[1] * we[1] + we[2] * we[2]), 0.5, 1e-15, 0,
               "the exact optimum is at chord distance eta");
     /* msign on a 20 x 12 Gaussian matrix: the scalar map and the cubic. */
-    gd_ctx ctx;
-    gd_ctx_init(&ctx);
     double M[240], cu[120], e, lo, hi, me;
     gd_rng r;
     gd_rng_stream_init(&r, 8, "test-msign", 0, 0);

@@ -543,6 +543,36 @@ static void test_write_result(const char *root) {
     gd_result_free(r);
 }
 
+/* The run directory is published whole: over an existing run its files
+ * are replaced (others kept); onto a file it fails and leaves no
+ * temporary; "dir/" is "dir". */
+static void test_publish(const char *root) {
+    gd_result *r = build_result();
+    if (!r) return;
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    char *dir = path2(root, "again"), *slash = path2(root, "again/");
+    char *sum = path2(dir, "summary.json"), *trace = path2(dir, "trace.csv"), *mine = path2(dir, "notes.txt");
+    gd_status st = gd_io_write_result_data(&ctx, r, dir);
+    FILE *f = fopen(trace, "w"), *g = fopen(mine, "w");
+    if (f) fputs("stale\n", f), fclose(f);
+    if (g) fputs("the user's\n", g), fclose(g);
+    if (st == GD_OK) st = gd_io_write_result_data(&ctx, r, slash);
+    char *t = slurp(trace, NULL), *m = slurp(mine, NULL);
+    gdt_check(st == GD_OK && exists(sum) && t && strncmp(t, "stale", 5) && m && !strcmp(m, "the user's\n"),
+              "a second run into an existing directory replaces its files and keeps the others (%s)", ctx.err);
+    free(t), free(m);
+    char *file = path2(root, "plain");
+    f = fopen(file, "w");
+    if (f) fclose(f);
+    st = gd_io_write_result_data(&ctx, r, file);
+    gdt_check(st == GD_EIO && strstr(ctx.err, "plain") && strstr(ctx.err, "Not a directory"),
+              "a run directory onto a file: %s", ctx.err);
+    gdt_check(count_tmp(root) == 0, "no temporary left by the failed publication");
+    free(file), free(dir), free(slash), free(sum), free(trace), free(mine);
+    gd_result_free(r);
+}
+
 /* Plots at the edges: nothing to draw, one point, constant data, log axes
  * over non-positive and non-finite values, error bars, twelve lines. */
 static void test_plot_edges(const char *root) {
@@ -663,7 +693,7 @@ static void test_atomic(const char *root) {
     ctx.err[0] = '\0';
     gd_result *r = gd_result_new("nope", 1);
     st = r ? gd_io_write_result(&ctx, r, nope) : GD_ENOMEM;
-    gdt_check(st == GD_EIO && strstr(ctx.err, nope) && !exists("/proc/gdlab-nope"),
+    gdt_check(st == GD_EIO && strstr(ctx.err, "cannot create directory /proc/gdlab-nope") && !exists("/proc/gdlab-nope"),
               "write_result under /proc: EIO, \"%s\", nothing created", ctx.err);
     gd_result_free(r);
 
@@ -838,6 +868,7 @@ int main(void) {
     test_result();
     test_json();
     test_write_result(root);
+    test_publish(root);
     test_plot_edges(root);
     test_atomic(root);
     test_alloc_failures(root);

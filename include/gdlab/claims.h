@@ -387,10 +387,11 @@ typedef struct gd_sphere_step {
     double angle_retraction, angle_exact; /* the angles from w, by atan2 */
 } gd_sphere_step;
 
-/* One step at (w, g), n entries (w normalised inside); phi, wr (the
- * retraction) and we (the exact optimum), n each, may be NULL. */
-gd_sphere_step gd_sphere_step_at(const double *w, const double *g, size_t n, double eta, double *phi,
-                                 double *wr, double *we);
+/* One step at (w, g), n entries (w normalised inside), into *out; phi,
+ * wr (the retraction) and we (the exact optimum), n each, may be NULL.
+ * GD_ENOMEM if its workspace cannot be allocated. */
+gd_status gd_sphere_step_at(gd_ctx *ctx, const double *w, const double *g, size_t n, double eta,
+                            double *phi, double *wr, double *we, gd_sphere_step *out);
 
 /* The singular value decomposition's U V^T of the (r, c) matrix M against
  * gd_newton_schulz with `steps` steps of coef: *err = |X - U V^T|_F /

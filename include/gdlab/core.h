@@ -42,6 +42,7 @@ typedef struct gd_ctx {
     uint64_t seed;   /* master seed of every random stream; default 1 */
     int threads;     /* OpenMP threads, >= 1 */
     char err[1024];  /* last error message, "" when none */
+    gd_status status; /* the status gd_error last recorded with err */
     /* Progress of a long computation, or NULL: called by gd_progress from
      * the thread that runs the experiment (the CLI draws it on a TTY). */
     void (*progress)(void *data, const char *stage, double fraction);
@@ -54,6 +55,11 @@ void gd_ctx_init(gd_ctx *ctx);
 /* Reports that `stage` of the running computation is `fraction` (0..1)
  * done; nothing when ctx->progress is NULL. */
 void gd_progress(gd_ctx *ctx, const char *stage, double fraction);
+
+/* The status gd_error last recorded in ctx, for the caller of a
+ * constructor that returned NULL (GD_ENOMEM, GD_EINVAL, ...); never GD_OK:
+ * GD_EINTERNAL when nothing was recorded. */
+gd_status gd_ctx_failed(const gd_ctx *ctx);
 
 /* Records a printf-style message in ctx->err and returns status s, so that
  * callers can write `return gd_error(ctx, GD_EINVAL, "...", ...)`.

@@ -88,7 +88,9 @@ const gd_experiment *const *gd_experiment_list(size_t *n);
 /* An experiment by name, or NULL. */
 const gd_experiment *gd_experiment_find(const char *name);
 
-/* Runs e with p: times it, records params, seed and elapsed time in r. */
+/* Runs e with p: times it, records params, seed and elapsed time in r.
+ * A failure leaves a message in ctx->err that agrees with the returned
+ * status (an allocation failure says "out of memory"). */
 gd_status gd_experiment_run(const gd_experiment *e, const gd_params *p,
                             gd_ctx *ctx, gd_result *r);
 

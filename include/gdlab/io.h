@@ -38,7 +38,9 @@ gd_status gd_io_write_plot(gd_ctx *ctx, const gd_result *r, const gd_plot *p,
                            const char *dir);
 
 /* Writes everything of r into dir (created if needed): the CSVs, the plots,
- * then summary.json last, so a summary.json present means a whole run. */
+ * then summary.json last, so a summary.json present means a whole run. The
+ * files are written into DIR.tmp.PID first and published when all are
+ * whole: a failure leaves dir as it was. */
 gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir);
 /* The same without the plots (CSVs and summary.json): PLplot keeps global
  * state, so this is the one to call from several threads. */

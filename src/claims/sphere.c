@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-gd_sphere_step gd_sphere_step_at(const double *w0, const double *g, size_t n, double eta, double *phi_out,
-                                 double *wr_out, double *we_out) {
-    GD_ASSERT(w0 != NULL && g != NULL && n >= 2 && eta > 0 && eta <= 2);
+gd_status gd_sphere_step_at(gd_ctx *ctx, const double *w0, const double *g, size_t n, double eta,
+                            double *phi_out, double *wr_out, double *we_out, gd_sphere_step *out) {
+    GD_ASSERT(w0 != NULL && g != NULL && n >= 2 && eta > 0 && eta <= 2 && out != NULL);
     gd_sphere_step o = {0};
-    double *w = gd_malloc(4 * n * sizeof *w), *phi = w + n, *wr = w + 2 * n, *we = w + 3 * n;
-    GD_ASSERT(w != NULL);
+    double *w = gd_malloc(4 * n * sizeof *w);
+    if (!w) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    double *phi = w + n, *wr = w + 2 * n, *we = w + 3 * n;
     const double nw = cblas_dnrm2((int)n, w0, 1);
     for (size_t i = 0; i < n; i++) w[i] = w0[i] / nw;
     const double gw = cblas_ddot((int)n, g, 1, w, 1);
@@ -40,7 +41,8 @@ gd_sphere_step gd_sphere_step_at(const double *w0, const double *g, size_t n, do
     if (wr_out) memcpy(wr_out, wr, n * sizeof *wr);
     if (we_out) memcpy(we_out, we, n * sizeof *we);
     gd_free(w);
-    return o;
+    *out = o;
+    return GD_OK;
 }
 
 /* The scalar map of the iteration: s <- a s + b s^3 + c s^5, step by step. */

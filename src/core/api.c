@@ -75,9 +75,6 @@ gd_status gd_api_run(gd_ctx *ctx, const char *name, size_t n, const char *const 
     if (st == GD_OK) {
         openblas_set_num_threads(ctx->threads);
         st = gd_experiment_run(e, &p, ctx, r);
-        /* A failure without a message still gets one, as the command
-         * prints the status's name then. */
-        if (st != GD_OK && !ctx->err[0]) gd_error(ctx, st, "%s: %s", e->name, gd_status_name(st));
     }
     gd_params_free(&p);
     if (st != GD_OK) {

@@ -26,6 +26,7 @@ void gd_ctx_init(gd_ctx *ctx) {
     ctx->seed = 1;
     ctx->threads = 1;
     ctx->err[0] = '\0';
+    ctx->status = GD_OK;
     ctx->progress = NULL;
     ctx->progress_data = NULL;
 }
@@ -40,8 +41,13 @@ gd_status gd_error(gd_ctx *ctx, gd_status s, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
         va_end(ap);
+        ctx->status = s;
     }
     return s;
+}
+
+gd_status gd_ctx_failed(const gd_ctx *ctx) {
+    return ctx && ctx->status != GD_OK ? ctx->status : GD_EINTERNAL;
 }
 
 /* Failure injection. These two counters are the only process-wide state in

@@ -152,7 +152,7 @@ gd_obj *gd_obj_multiscale(gd_ctx *ctx, const char *f0, const char *f1, double ep
         char msg[sizeof ctx->err];
         snprintf(msg, sizeof msg, "%s", ctx->err);
         gd_obj_free(o);
-        gd_error(ctx, GD_EINVAL, "f1 '%s': %s", f1, msg);
+        gd_error(ctx, gd_ctx_failed(ctx), "f1 '%s': %s", f1, msg);
         return NULL;
     }
     size_t len = strlen(f0) + strlen(f1) + 64;

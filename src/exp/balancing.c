@@ -232,7 +232,7 @@ static gd_status prob_new(gd_ctx *ctx, const gd_params *pp, const char *kind, pr
         p->n = p->d = p->k = 1;
         if (!(p->A = gd_malloc(sizeof *p->A))) return gd_error(ctx, GD_ENOMEM, "out of memory");
         p->A[0] = gd_params_real(pp, "mu");
-        if (!(p->o = gd_obj_mf_scalar(ctx, p->A[0]))) return GD_EINVAL;
+        if (!(p->o = gd_obj_mf_scalar(ctx, p->A[0]))) return gd_ctx_failed(ctx);
     } else if (!strcmp(kind, "matrix")) {
         p->k = (size_t)gd_params_real(pp, "k");
         const char *path = gd_params_str(pp, "A");
@@ -267,7 +267,7 @@ static gd_status prob_new(gd_ctx *ctx, const gd_params *pp, const char *kind, pr
         if ((p->n + p->d) * p->k > 400)
             return gd_error(ctx, GD_EINVAL, "--n, --d, --k: (n + d) k = %zu variables, at most 400 (the "
                             "Hessian spectrum is dense)", (p->n + p->d) * p->k);
-        if (!(p->o = gd_obj_mf_matrix(ctx, p->n, p->d, p->k, p->A))) return GD_EINVAL;
+        if (!(p->o = gd_obj_mf_matrix(ctx, p->n, p->d, p->k, p->A))) return gd_ctx_failed(ctx);
     } else {
         return gd_error(ctx, GD_EINVAL, "--problem: expected matrix or scalar, got '%s'", kind);
     }

@@ -64,11 +64,13 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     double tan_err = 0, unit_err = 0, fo_margin = INFINITY, ex_margin = INFINITY;
     long evals = 0, worst_t = -1, worst_k = -1;
     int worst_exact = 0;
-    for (size_t t = 0; t < trials; t++) {
+    gd_status st = GD_OK;
+    for (size_t t = 0; t < trials && st == GD_OK; t++) {
         gd_rng_normals(&rg, w, n), gd_rng_normals(&rg, g, n);
         const double nw = cblas_dnrm2((int)n, w, 1);
         for (size_t i = 0; i < n; i++) w[i] /= nw;
-        const gd_sphere_step s = gd_sphere_step_at(w, g, n, eta, phi, NULL, we);
+        gd_sphere_step s;
+        if ((st = gd_sphere_step_at(ctx, w, g, n, eta, phi, NULL, we, &s)) != GD_OK) break;
         tan_err = fmax(tan_err, s.tangent_err), unit_err = fmax(unit_err, s.unit_err);
         const double gn = cblas_dnrm2((int)n, g, 1), gphi = cblas_ddot((int)n, g, 1, phi, 1);
         const double gwe = cblas_ddot((int)n, g, 1, we, 1);
@@ -86,12 +88,13 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     }
     /* The angles over a grid of eta. */
     static const char *const ac[] = {"eta", "angle_retraction", "angle_exact", "difference", "three_eighths_eta3"};
-    gd_series *as = gd_result_series_new(r, "angles", 5, ac);
-    gd_status st = as ? GD_OK : gd_error(ctx, GD_ENOMEM, "out of memory");
+    gd_series *as = st == GD_OK ? gd_result_series_new(r, "angles", 5, ac) : NULL;
+    if (st == GD_OK && !as) st = gd_error(ctx, GD_ENOMEM, "out of memory");
     double ang_err = 0;
     for (int k = 0; k <= 40 && st == GD_OK; k++) {
         const double e = 1e-3 * pow(1.5e3, k / 40.0); /* 1e-3 .. 1.5 */
-        const gd_sphere_step s = gd_sphere_step_at(w, g, n, e, NULL, NULL, NULL);
+        gd_sphere_step s;
+        if ((st = gd_sphere_step_at(ctx, w, g, n, e, NULL, NULL, NULL, &s)) != GD_OK) break;
         ang_err = fmax(ang_err, fmax(fabs(s.angle_retraction - atan(e)), fabs(s.angle_exact - 2 * asin(e / 2))));
         st = gd_series_append(as, (double[]){e, s.angle_retraction, s.angle_exact,
                                              s.angle_exact - s.angle_retraction, 0.375 * e * e * e});

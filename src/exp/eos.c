@@ -400,7 +400,7 @@ static gd_status setup(const gd_params *p, gd_ctx *ctx, eos_setup *su) {
     for (int i = 0; i < nh; i++) mp.width[i + 1] = hid[i];
     mp.width[nh + 1] = su->nout;
     su->m = gd_mlp_new(ctx, &mp, su->ds->n < 4096 ? su->ds->n : 4096);
-    if (!su->m) return GD_EINVAL;
+    if (!su->m) return gd_ctx_failed(ctx);
     su->P = gd_mlp_nparams(su->m);
     su->yt = gd_malloc(su->ds->n * su->nout * sizeof *su->yt);
     su->w0 = gd_malloc(su->P * sizeof *su->w0);

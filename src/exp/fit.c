@@ -442,7 +442,7 @@ const gd_experiment gd_exp_fit = {
 static gd_status zipf_check(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     const double za = gd_params_real(pa, "zipf-a"), zb = gd_params_real(pa, "zipf-b");
     gd_zipf *z = gd_zipf_new(ctx, za, zb, 3.0, 1.0);
-    if (!z) return GD_EINVAL;
+    if (!z) return gd_ctx_failed(ctx);
     double x1[81], x2[81], L[81], La[81], lx[9], exN[9], exT[9], ln[9], lt[9], e, ex;
     gd_status st = GD_OK;
     for (int i = 0; i < 9 && st == GD_OK; i++) {

@@ -40,7 +40,7 @@ static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0
         if (!(o = gd_obj_expr(ctx, f))) {
             char m[sizeof ctx->err];
             snprintf(m, sizeof m, "%s", ctx->err);
-            return gd_error(ctx, GD_EINVAL, "--f: %s", m);
+            return gd_error(ctx, gd_ctx_failed(ctx), "--f: %s", m);
         }
     } else {
         const char *s = gd_params_str(p, "spectrum");
@@ -51,7 +51,7 @@ static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0
                             MAX_SPEC, s);
         const size_t n = (size_t)k;
         if (n == 0) return gd_error(ctx, GD_EINVAL, "--spectrum: empty (give --f or at least one eigenvalue)");
-        if (!(o = gd_obj_quadratic(ctx, n, lam))) return GD_EINVAL;
+        if (!(o = gd_obj_quadratic(ctx, n, lam))) return gd_ctx_failed(ctx);
     }
     size_t n = gd_obj_dim(o);
     double *x0 = gd_malloc(n * sizeof *x0);

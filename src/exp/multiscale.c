@@ -199,7 +199,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     o = gd_obj_multiscale(ctx, f0s, f1s, eps);
     if (!o) {
         snprintf(msg, sizeof msg, "%s", ctx->err);
-        return gd_error(ctx, GD_EINVAL, "--f0/--f1: %s", msg);
+        return gd_error(ctx, gd_ctx_failed(ctx), "--f0/--f1: %s", msg);
     }
     if (gd_obj_dim(o) != 1) {
         st = gd_error(ctx, GD_EINVAL, "--f0: the multiscale experiment is one-dimensional (its distances "
@@ -211,7 +211,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     o1 = gd_obj_expr(ctx, f1s);
     if (!o0 || !o1) {
         snprintf(msg, sizeof msg, "%s", ctx->err);
-        st = gd_error(ctx, GD_EINVAL, "%s: %s", o0 ? "--f1 (needs the variable of f0)" : "--f0", msg);
+        st = gd_error(ctx, gd_ctx_failed(ctx), "%s: %s", o0 ? "--f1 (needs the variable of f0)" : "--f0", msg);
         goto done;
     }
     double x0;
@@ -239,7 +239,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     g = gd_stats_gibbs_new(ctx, f0_value, o0, T, x0, 4000);
     if (!g) {
         snprintf(msg, sizeof msg, "%s", ctx->err);
-        st = gd_error(ctx, GD_EINVAL, "--f0: %s", msg);
+        st = gd_error(ctx, gd_ctx_failed(ctx), "--f0: %s", msg);
         goto done;
     }
     xg = gd_malloc(steps * sizeof *xg), xm = gd_malloc(steps * sizeof *xm);
@@ -323,7 +323,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             gc = gd_stats_gibbs_new(ctx, f0_value, o0, Tc, x0, 4000);
             if (!gc) {
                 snprintf(msg, sizeof msg, "%s", ctx->err);
-                st = gd_error(ctx, GD_EINVAL, "--control-ratio: the Gibbs density at T = %g: %s", Tc, msg);
+                st = gd_error(ctx, gd_ctx_failed(ctx), "--control-ratio: the Gibbs density at T = %g: %s", Tc, msg);
                 goto done;
             }
             memcpy(sc, xc, steps * sizeof *sc), gsl_sort(sc, 1, steps);
@@ -366,7 +366,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             gd_stats_gibbs *gk = gd_stats_gibbs_new(ctx, f0_value, o0, ek * sigma2 / 2, x0, 4000);
             if (!gk) {
                 snprintf(msg, sizeof msg, "%s", ctx->err);
-                st = gd_error(ctx, GD_EINVAL, "--eta: the Gibbs density at eta = %g: %s", ek, msg);
+                st = gd_error(ctx, gd_ctx_failed(ctx), "--eta: the Gibbs density at eta = %g: %s", ek, msg);
                 break;
             }
             double row[9] = {ek, ek / eps, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN};

@@ -52,7 +52,7 @@ static gd_obj *make_obj(const gd_params *p, gd_ctx *ctx) {
     if (!o) {
         char msg[sizeof ctx->err];
         snprintf(msg, sizeof msg, "%s", ctx->err);
-        gd_error(ctx, GD_EINVAL, "--f '%s': %s", gd_params_str(p, "f"), msg);
+        gd_error(ctx, gd_ctx_failed(ctx), "--f '%s': %s", gd_params_str(p, "f"), msg);
     }
     return o;
 }
@@ -137,15 +137,15 @@ static gd_status run_orbit(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     gd_free(etas);
     if (neta != 1) return gd_error(ctx, GD_EINVAL, "--eta: orbit takes one learning rate (use orbit-diagram for a range)");
     gd_obj *f = make_obj(p, ctx);
-    if (!f) return GD_EINVAL;
+    if (!f) return gd_ctx_failed(ctx);
     const size_t n = gd_obj_dim(f);
     double *x0 = gd_malloc(MAX_STARTS * n * sizeof *x0), *x = gd_malloc(n * sizeof *x), *g = gd_malloc(n * sizeof *g);
     gd_orbit_params op = orbit_params(p, eta);
     gd_orbit *o = NULL;
     int ns = 0;
     if (!x0 || !x || !g) st = gd_error(ctx, GD_ENOMEM, "out of memory");
-    else if ((ns = parse_starts(ctx, f, gd_params_str(p, "x0"), x0, MAX_STARTS)) < 0) st = GD_EINVAL;
-    else if (!(o = gd_orbit_new(ctx, f, &op))) st = GD_EINVAL;
+    else if ((ns = parse_starts(ctx, f, gd_params_str(p, "x0"), x0, MAX_STARTS)) < 0) st = gd_ctx_failed(ctx);
+    else if (!(o = gd_orbit_new(ctx, f, &op))) st = gd_ctx_failed(ctx);
     const long show = (long)gd_params_real(p, "steps");
     const char *cols3[] = {"start", "x", "y"};
     char **acols = NULL;
@@ -273,7 +273,7 @@ static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         return gd_error(ctx, GD_EINVAL, "--eta: orbit-diagram needs a range lo:hi:count, got '%s'", gd_params_str(p, "eta"));
     }
     gd_obj *f = make_obj(p, ctx);
-    if (!f) { gd_free(eta); return GD_EINVAL; }
+    if (!f) { gd_free(eta); return gd_ctx_failed(ctx); }
     const size_t n = gd_obj_dim(f), K = (size_t)gd_params_real(p, "steps");
     size_t show = (size_t)gd_params_real(p, "plot-points");
     if (show > K) show = K;
@@ -428,7 +428,7 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     gd_status st = parse_etas(ctx, p, &eta, &neta);
     if (st != GD_OK) return st;
     gd_obj *f = make_obj(p, ctx);
-    if (!f) { gd_free(eta); return GD_EINVAL; }
+    if (!f) { gd_free(eta); return gd_ctx_failed(ctx); }
     const size_t n = gd_obj_dim(f), nb = (size_t)gd_params_real(p, "batches");
     const long steps = (long)gd_params_real(p, "steps"), transient = (long)gd_params_real(p, "transient");
     const double bound = gd_params_real(p, "bound");
@@ -440,6 +440,7 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         st = gd_error(ctx, GD_EINVAL, "--steps: need at least --batches (%zu) steps, got %ld", nb, steps);
     if (st == GD_OK) {
         int fail = 0;
+        gd_status fail_st = GD_ENOMEM;
         char fail_msg[sizeof ctx->err] = "out of memory for a thread's copy of the objective";
 #pragma omp parallel num_threads(ctx->threads > 0 ? ctx->threads : 1)
         {
@@ -456,13 +457,13 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                                           se + jj * (long)n, div + jj) != GD_OK) {
 #pragma omp critical
                     {
-                        if (!fail) snprintf(fail_msg, sizeof fail_msg, "%s", lc.err);
+                        if (!fail) snprintf(fail_msg, sizeof fail_msg, "%s", lc.err), fail_st = lc.status;
                         fail = 1;
                     }
                 }
             gd_obj_free(c);
         }
-        if (fail) st = gd_error(ctx, GD_ENUMERIC, "lyapunov: %s", fail_msg);
+        if (fail) st = gd_error(ctx, fail_st, "lyapunov: %s", fail_msg);
     }
     double best = -INFINITY, best_se = GD_NAN, best_eta = GD_NAN, best_z = -INFINITY;
     size_t npos = 0, ndiv = 0;
@@ -641,7 +642,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         return GD_EINVAL;
     if (cnt[0] < 2 || cnt[1] < 2) return gd_error(ctx, GD_EINVAL, "--grid: expected ranges lo:hi:count, got '%s'", gtxt);
     gd_obj *f = make_obj(p, ctx);
-    if (!f) return GD_EINVAL;
+    if (!f) return gd_ctx_failed(ctx);
     const size_t n = gd_obj_dim(f), m = cnt[0] * cnt[1], P = (size_t)gd_params_real(p, "max-period");
     if (n < 2) {
         st = gd_error(ctx, GD_EINVAL, "basins: the objective needs at least 2 variables, '%s' has 1", gd_obj_text(f));

@@ -148,13 +148,13 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     size_t nq;
     if ((st = parse_spectrum(ctx, gd_params_str(p, "spectrum"), lam, &nq)) != GD_OK) return st;
     gd_obj *q = gd_obj_quadratic(ctx, nq, lam), *u = NULL;
-    if (!q) return GD_EINVAL;
+    if (!q) return gd_ctx_failed(ctx);
     const char *f = gd_params_str(p, "f");
     if (*f && !(u = gd_obj_expr(ctx, f))) {
         gd_obj_free(q);
         char m[sizeof ctx->err];
         snprintf(m, sizeof m, "%s", ctx->err);
-        return gd_error(ctx, GD_EINVAL, "--f: %s", m);
+        return gd_error(ctx, gd_ctx_failed(ctx), "--f: %s", m);
     }
     size_t nu = u ? gd_obj_dim(u) : 0, nmax = nq > nu ? nq : nu;
     if (nu > MAX_SPEC) {

@@ -41,8 +41,15 @@ gd_status gd_experiment_run(const gd_experiment *e, const gd_params *p,
         gd_status st = gd_result_param_add(r, p->spec[i].name, v->s, v->x, num);
         if (st != GD_OK) return gd_error(ctx, st, "out of memory");
     }
+    ctx->err[0] = '\0';
+    ctx->status = GD_OK;
     double t0 = gd_now();
     gd_status st = e->run(p, ctx, r);
     r->elapsed_s = gd_now() - t0;
+    /* A failure always carries a message that agrees with its status: an
+     * allocation failure whose caller passed the status up without one (or
+     * after an earlier message of another kind) says "out of memory". */
+    if (st != GD_OK && (!ctx->err[0] || ctx->status != st))
+        gd_error(ctx, st, "%s: %s", e->name, gd_status_name(st));
     return st;
 }

@@ -57,7 +57,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     long R = (long)gd_params_real(p, "replicas");
     gd_zipf *z = gd_zipf_new(ctx, gd_params_real(p, "a"), gd_params_real(p, "b"),
                              gd_params_real(p, "teacher"), gd_params_real(p, "noise"));
-    if (!z) return GD_EINVAL;
+    if (!z) return gd_ctx_failed(ctx);
     gd_status st = GD_OK;
     double eta = gd_params_real(p, "eta"), L, err;
     if (gd_params_is_opt(p, "eta")) {

@@ -115,7 +115,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
 
     /* The main (a, b): scans as series, exponents as scalars. */
     gd_zipf *z = gd_zipf_new(ctx, gd_params_real(p, "a"), gd_params_real(p, "b"), 3.0, 1.0);
-    if (!z) return GD_EINVAL;
+    if (!z) return gd_ctx_failed(ctx);
     double xn[64], en[64], xt[64], et[64], eta[64], nloc[64], tloc[64];
     size_t nn, nt;
     gd_status st = scan_n(ctx, p, z, xn, en, &nn);
@@ -153,7 +153,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         expo b1 = {GD_NAN, GD_NAN};
         double C1 = GD_NAN;
         for (size_t j = 0; j < nb; j++) {
-            if (!(z = gd_zipf_new(ctx, ag[i], bg[j], 3.0, 1.0))) return GD_EINVAL;
+            if (!(z = gd_zipf_new(ctx, ag[i], bg[j], 3.0, 1.0))) return gd_ctx_failed(ctx);
             st = scan_n(ctx, p, z, xn, en, &nn);
             if (st == GD_OK && j == 0) {
                 st = scan_t(ctx, p, z, xt, et, eta, &nt);

@@ -122,7 +122,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
     mp.width[0] = I->din;
     for (int i = 0; i < nh; i++) mp.width[i + 1] = hid[i];
     mp.width[nh + 1] = 1;
-    if (!(I->net = gd_mlp_new(ctx, &mp, m))) return GD_EINVAL;
+    if (!(I->net = gd_mlp_new(ctx, &mp, m))) return gd_ctx_failed(ctx);
     I->P = gd_mlp_nparams(I->net);
     if (!(I->w = gd_malloc(I->P * sizeof *I->w))) return gd_error(ctx, GD_ENOMEM, "out of memory");
     gd_mlp_init(I->net, I->w, seed);
@@ -138,7 +138,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
     if (!A) return gd_error(ctx, GD_ENOMEM, "out of memory for the %zu x %zu gradients", m, I->P);
     gd_mlp_jacobian(I->net, I->w, I->x, m, A);
     I->st = gd_stab_adopt(ctx, m, I->P, A, NULL);
-    return I->st ? GD_OK : GD_EINVAL;
+    return I->st ? GD_OK : gd_ctx_failed(ctx);
 }
 
 /* Real GD on the network from w* + z for `steps` steps: the largest loss
@@ -585,7 +585,7 @@ static gd_status run_body(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                 if (!A) { st = gd_error(ctx, GD_ENOMEM, "out of memory"); goto done; }
                 gd_mlp_jacobian(I.net, w, I.x, m, A);
                 gd_stab *S = gd_stab_adopt(ctx, m, P, A, NULL);
-                if (!S) { st = GD_EINVAL; goto done; }
+                if (!S) { st = gd_ctx_failed(ctx); goto done; }
                 double d1;
                 st = gd_stab_delta_inf(ctx, S, fb[k], replace, &d1, NULL);
                 row[4] = gd_stab_sigmaF(S), row[5] = sqrt((double)fb[k] / d1) / eta, row[6] = gd_stab_sigma2(S);

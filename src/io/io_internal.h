@@ -37,4 +37,11 @@ char *gd_io_path_join(const char *dir, const char *name);
 /* The same with a suffix appended: dir/name + suffix. */
 char *gd_io_path_join3(const char *dir, const char *name, const char *suffix);
 
+
+/* Removes dir and everything under it, best effort (no symlink followed). */
+void gd_io_remove_tree(const char *dir);
+/* Publishes the directory tmp, written whole, as dir: renamed to dir when
+ * dir does not exist; otherwise its files are moved into dir with
+ * summary.json last. On failure tmp is removed and GD_EIO returned. */
+gd_status gd_io_publish_dir(gd_ctx *ctx, const char *tmp, const char *dir);
 #endif

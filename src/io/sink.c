@@ -1,15 +1,19 @@
 /* Whole-result sinks: the output directory of a run (CSVs, plots, then
  * summary.json) and the human summary printed to a terminal. */
+#define _POSIX_C_SOURCE 200809L
 #include "gdlab/io.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "io_internal.h"
 
-static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, int plots) {
-    GD_ASSERT(r != NULL && dir != NULL);
-    gd_status st = gd_io_mkdir_p(ctx, dir);
+/* Writes the files of r into dir, summary.json last. */
+static gd_status write_files(gd_ctx *ctx, const gd_result *r, const char *dir, int plots) {
+    gd_status st = GD_OK;
     for (size_t i = 0; st == GD_OK && i < r->nseries; i++) {
         char *path = gd_io_path_join3(dir, r->series[i]->name, ".csv");
         if (!path) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", dir);
@@ -19,8 +23,6 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
     for (size_t i = 0; plots && st == GD_OK && i < r->nplots; i++)
         st = gd_io_write_plot(ctx, r, &r->plots[i], dir);
     if (st != GD_OK) return st;
-
-    /* Last: a summary.json present means every file it names is whole. */
     char *json = gd_io_summary_json(r);
     char *path = gd_io_path_join(dir, "summary.json");
     if (!json || !path) {
@@ -30,6 +32,42 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
     }
     gd_free(json);
     gd_free(path);
+    return st;
+}
+
+/* The run directory is written whole or not at all: its files go into the
+ * sibling DIR.tmp.PID, which is then published as DIR (gd_io_publish_dir).
+ * A failure (a full disk, an allocation) removes the temporary and leaves
+ * DIR as it was. */
+static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, int plots) {
+    GD_ASSERT(r != NULL && dir != NULL);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--; /* "out/" is "out" */
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
+    char *base = gd_malloc(n + 1), *tmp = NULL;
+    if (base) {
+        memcpy(base, dir, n);
+        base[n] = '\0';
+        tmp = gd_io_path_join3(NULL, base, suffix);
+    }
+    gd_status st = tmp ? GD_OK : gd_error(ctx, GD_ENOMEM, "%s: out of memory", dir);
+    if (st == GD_OK) {
+        gd_io_remove_tree(tmp); /* left by a killed run with this pid */
+        char *slash = strrchr(base, '/');
+        if (slash && slash != base) { /* the parents, as mkdir -p */
+            *slash = '\0';
+            st = gd_io_mkdir_p(ctx, base);
+            *slash = '/';
+        }
+        if (st == GD_OK && mkdir(tmp, 0755) != 0)
+            st = gd_error(ctx, GD_EIO, "cannot create directory %s: %s", base, strerror(errno));
+    }
+    if (st == GD_OK) st = write_files(ctx, r, tmp, plots);
+    if (st == GD_OK) st = gd_io_publish_dir(ctx, tmp, base);
+    else if (tmp) gd_io_remove_tree(tmp);
+    gd_free(tmp);
+    gd_free(base);
     return st;
 }
 
