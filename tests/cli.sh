@@ -241,6 +241,15 @@ if [ -e "$T/z" ]; then bad "a failed fit run left output"; else ok "failed fit r
 expect 0 "the scalar problem 1/2 (mu - x y)^2, because only its parameters (--mu, --x0, --y0) were given" -- run balancing --mu 1 --x0 9 --y0 1 --eta-l0 1:2:2 --seeds 2 --out "$T/bal"
 expect 2 "--mu, --x0 belong to --problem scalar, not to --problem matrix" -- run balancing --problem matrix --mu 1 --x0 9 --out "$T/z"
 expect 2 "--mu belongs to --problem scalar and --n to --problem matrix" -- run balancing --mu 1 --n 3 --out "$T/z"
+# Parameters of a mode not chosen are refused, every one in one message (the rest of the audit).
+expect 2 "--mu applies to the built-in 1/2 (mu - x y)^2 (--f empty or mf-scalar), not to --f 'x^2+y^2'; --balance-etas applies" -- run basins --f "x^2+y^2" --mu 2 --balance-etas 1 --out "$T/z"
+expect 2 "--alt-etas applies to the seed's claim" -- run basins --eta 1.5 --alt-etas 1 --out "$T/z"
+expect 2 "--mu applies to the built-in" -- run lyapunov --f "x^2+y^2" --mu 2 --out "$T/z"
+expect 2 "--eta-max applies to --eta opt and to --g, neither of which is given; --candidate-source applies" -- run sgd-1d --eta-max 0.2 --candidate-source me --out "$T/z"
+expect 2 "--eta-max applies to --eta opt, not to --eta 0.1" -- run sgd-zipf --eta 0.1 --eta-max 0.2 --out "$T/z"
+expect 2 "--x0 applies to the user objective --f, which is not given" -- run regimes --x0 1,2 --out "$T/z"
+expect 2 "--spectrum applies to the built-in quadratic, not to --f 'x^2'" -- run modified-flow --f "x^2" --spectrum 1,2 --out "$T/z"
+expect 2 "--sweep-steps applies to a sweep (--eta lo:hi:count), not to --eta 0.1" -- run multiscale --sweep-steps 2000 --out "$T/z"
 
 # the man page renders without a warning (groff-base comes with scripts/bootstrap)
 w=$(groff -man -Tutf8 -ww -z "$SRC/docs/gdlab.1" 2>&1)

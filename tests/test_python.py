@@ -238,7 +238,7 @@ def test_values_lists_numpy_and_strings():
     assert r["params"]["eta"] == 0.1 and r["params"]["steps"] == 100 and r["params"]["replicas"] == 1000
     assert r["params"]["teacher"] == gdlab.run("sgd-1d")["params"]["teacher"]
     x = 2 / 7  # a double of 17 significant digits
-    r = gdlab.run("sgd-1d", eta=x, eta_max=np.float64(x), replicas=0)
+    r = gdlab.run("sgd-1d", eta=x, eta_max=np.float64(x), replicas=0, g="1/2")  # --eta-max serves --g
     assert float(r["params"]["eta"]).hex() == x.hex() and float(r["params"]["eta-max"]).hex() == x.hex()
     r = gdlab.run("sgd-1d", eta="opt", steps=1000, replicas=0)
     assert r["params"]["eta"] == "opt" and 0 < r["scalars"]["eta_opt"]["value"] <= 1 / 3

@@ -36,6 +36,8 @@ static const gd_param_spec params[] = {
 static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0p) {
     const char *f = gd_params_str(p, "f");
     gd_obj *o = NULL;
+    if (*f && gd_params_is_set(p, "spectrum"))
+        return gd_error(ctx, GD_EINVAL, "--spectrum applies to the built-in quadratic, not to --f '%s'", f);
     if (*f) {
         if (!(o = gd_obj_expr(ctx, f))) {
             char m[sizeof ctx->err];

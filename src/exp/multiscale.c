@@ -186,6 +186,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     size_t neta;
     gd_status st = gd_exp_parse_range(ctx, gd_params_str(p, "eta"), "--eta", 64, &eta, &eta_hi, &neta);
     if (st != GD_OK) return st;
+    if (neta == 1 && gd_params_is_set(p, "sweep-steps"))
+        return gd_error(ctx, GD_EINVAL, "--sweep-steps applies to a sweep (--eta lo:hi:count), not to --eta %s",
+                        gd_params_str(p, "eta"));
     if (!(eta > 0) || eta > 1e3)
         return gd_error(ctx, GD_EINVAL, "--eta: learning rates must be in (0, 1000], got '%s'", gd_params_str(p, "eta"));
     const double eta_c = gd_params_real(p, "control-ratio") * eps;

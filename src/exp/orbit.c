@@ -46,6 +46,22 @@ static int is_mf(const gd_params *p) {
 /* The seed's objective: 1/2 (1 - x y)^2. */
 static int is_seed_f(const gd_params *p) { return is_mf(p) && gd_params_real(p, "mu") == 1; }
 
+/* The parameters given that the chosen objective (and, for basins, the
+ * learning rate eta) does not use, refused in one message. */
+static gd_status misapplied(const gd_params *p, gd_ctx *ctx, int basins, double eta) {
+    char bad[1024] = "";
+    const char *f = gd_params_str(p, "f");
+    if (gd_params_is_set(p, "mu") && !is_mf(p))
+        gd_exp_addf(bad, sizeof bad, "; --mu applies to the built-in 1/2 (mu - x y)^2 (--f empty or mf-scalar), "
+                    "not to --f '%s'", f);
+    if (basins && gd_params_is_set(p, "balance-etas") && !is_mf(p))
+        gd_exp_addf(bad, sizeof bad, "; --balance-etas applies to the built-in 1/2 (mu - x y)^2, not to --f '%s'", f);
+    if (basins && gd_params_is_set(p, "alt-etas") && !(is_seed_f(p) && eta == 1.9))
+        gd_exp_addf(bad, sizeof bad, "; --alt-etas applies to the seed's claim, on 1/2 (1 - x y)^2 (--mu 1) at "
+                    "--eta 1.9");
+    return bad[0] ? gd_error(ctx, GD_EINVAL, "%s", bad + 2) : GD_OK;
+}
+
 static gd_obj *make_obj(const gd_params *p, gd_ctx *ctx) {
     if (is_mf(p)) return gd_obj_mf_scalar(ctx, gd_params_real(p, "mu"));
     gd_obj *o = gd_obj_expr(ctx, gd_params_str(p, "f"));
@@ -131,7 +147,8 @@ static const gd_param_spec orbit_spec[] = {
 static gd_status run_orbit(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double *etas = NULL;
     size_t neta;
-    gd_status st = parse_etas(ctx, p, &etas, &neta);
+    gd_status st = misapplied(p, ctx, 0, 0);
+    if (st == GD_OK) st = parse_etas(ctx, p, &etas, &neta);
     if (st != GD_OK) return st;
     double eta = etas[0];
     gd_free(etas);
@@ -266,7 +283,8 @@ static const gd_param_spec diagram_spec[] = {
 static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double *eta = NULL;
     size_t neta;
-    gd_status st = parse_etas(ctx, p, &eta, &neta);
+    gd_status st = misapplied(p, ctx, 0, 0);
+    if (st == GD_OK) st = parse_etas(ctx, p, &eta, &neta);
     if (st != GD_OK) return st;
     if (neta < 2) {
         gd_free(eta);
@@ -425,7 +443,8 @@ static const gd_param_spec lyap_spec[] = {
 static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double *eta = NULL;
     size_t neta;
-    gd_status st = parse_etas(ctx, p, &eta, &neta);
+    gd_status st = misapplied(p, ctx, 0, 0);
+    if (st == GD_OK) st = parse_etas(ctx, p, &eta, &neta);
     if (st != GD_OK) return st;
     gd_obj *f = make_obj(p, ctx);
     if (!f) { gd_free(eta); return gd_ctx_failed(ctx); }
@@ -628,6 +647,7 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double eta = etas[0];
     gd_free(etas);
     if (neta != 1) return gd_error(ctx, GD_EINVAL, "--eta: basins takes one learning rate");
+    if ((st = misapplied(p, ctx, 1, eta)) != GD_OK) return st;
     /* --grid lo:hi:n,lo:hi:n */
     char gbuf[256];
     const char *gtxt = gd_params_str(p, "grid");

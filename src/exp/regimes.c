@@ -146,6 +146,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     const long steps = (long)gd_params_real(p, "steps");
     double lam[MAX_SPEC];
     size_t nq;
+    if (gd_params_is_set(p, "x0") && !*gd_params_str(p, "f"))
+        return gd_error(ctx, GD_EINVAL, "--x0 applies to the user objective --f, which is not given (the "
+                        "quadratic always starts from all ones)");
     if ((st = parse_spectrum(ctx, gd_params_str(p, "spectrum"), lam, &nq)) != GD_OK) return st;
     gd_obj *q = gd_obj_quadratic(ctx, nq, lam), *u = NULL;
     if (!q) return gd_ctx_failed(ctx);

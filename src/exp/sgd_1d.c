@@ -120,6 +120,13 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double eta_max = gd_params_real(p, "eta-max");
     long R = (long)gd_params_real(p, "replicas");
     gd_status st;
+    char bad[512] = "";
+    if (gd_params_is_set(p, "eta-max") && !gd_params_is_opt(p, "eta") && !*gd_params_str(p, "g"))
+        gd_exp_addf(bad, sizeof bad, "; --eta-max applies to --eta opt and to --g, neither of which is given");
+    if (gd_params_is_set(p, "candidate-source") && !*gd_params_str(p, "formula") && !*gd_params_str(p, "g"))
+        gd_exp_addf(bad, sizeof bad, "; --candidate-source applies to the --formula and --g candidates, "
+                    "neither of which is given");
+    if (bad[0]) return gd_error(ctx, GD_EINVAL, "%s", bad + 2);
     double eta = gd_params_real(p, "eta");
     if (gd_params_is_opt(p, "eta")) {
         double L;

@@ -55,6 +55,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     double N = gd_params_real(p, "width"), T = gd_params_real(p, "steps");
     double eta_max = gd_params_real(p, "eta-max");
     long R = (long)gd_params_real(p, "replicas");
+    if (gd_params_is_set(p, "eta-max") && !gd_params_is_opt(p, "eta"))
+        return gd_error(ctx, GD_EINVAL, "--eta-max applies to --eta opt, not to --eta %s", gd_params_str(p, "eta"));
     gd_zipf *z = gd_zipf_new(ctx, gd_params_real(p, "a"), gd_params_real(p, "b"),
                              gd_params_real(p, "teacher"), gd_params_real(p, "noise"));
     if (!z) return gd_ctx_failed(ctx);
