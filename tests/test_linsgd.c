@@ -176,6 +176,12 @@ static void test_zipf(void) {
     gd_zipf_mc(&ctx, z, 30, 300, 0.15, 20000, &L, &se);
     gdt_within_se(L, gd_zipf_loss(z, 30, 300, 0.15, NULL), se, 4, "Zipf MC vs exact (N 30, T 300)");
     gd_zipf_free(z);
+    /* 2,000 ranks in the alias table, a heavy tail (a = 0.5: P(k > 2000)
+     * = 0.02), and a large learning rate. */
+    z = gd_zipf_new(&ctx, 0.5, 1.0, 3, 1);
+    gd_zipf_mc(&ctx, z, 2000, 400, 0.3, 4000, &L, &se);
+    gdt_within_se(L, gd_zipf_loss(z, 2000, 400, 0.3, NULL), se, 4, "Zipf MC vs exact (N 2000, a 0.5, T 400, eta 0.3)");
+    gd_zipf_free(z);
 }
 
 /* Diagonal model by enumeration: N = 2, batch 2, T = 2: 12 variables. */

@@ -104,9 +104,12 @@ double gd_zipf_excess(const gd_zipf *z, double N, double T, double eta,
  * the reference for tests. */
 double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta);
 
-/* Monte Carlo of the real algorithm on a width N <= 1e7 model: R replicas
- * of T steps (Zipf ranks by Devroye's rejection sampler), the conditional
- * test loss at step T averaged over replicas, and its standard error. */
+/* Monte Carlo of the real algorithm on a model of K = N^(1/b) <= 1e7
+ * features: R replicas of T steps (a step's rank drawn from Walker's alias
+ * table over k = 1..K and "beyond K", one 64-bit word a draw; the table
+ * and the weights take 12 + 8 x threads bytes per feature), the
+ * conditional test loss at step T averaged over replicas, and its
+ * standard error. */
 gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
                      double eta, long R, double *loss, double *loss_se);
 

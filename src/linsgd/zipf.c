@@ -205,17 +205,64 @@ double gd_zipf_loss_direct(const gd_zipf *z, double N, double T, double eta) {
     return 0.5 * z->sigma2 + assemble(z, 1.0 - P, S, eta);
 }
 
-/* Devroye's rejection sampler for P(k) proportional to k^-s, s > 1
- * (Non-Uniform Random Variate Generation, 1986, p. 551); bb = 2^(s-1),
- * computed once by the caller (a third pow per draw otherwise). */
-static double zipf_draw(gd_rng *r, double s, double bb) {
-    for (;;) {
-        double u = gd_rng_uniform(r), v = gd_rng_uniform(r);
-        double x = floor(pow(u, -1.0 / (s - 1.0)));
-        if (!(x < 9e15)) continue; /* beyond any width we model */
-        double t = pow(1.0 + 1.0 / x, s - 1.0);
-        if (v * x * (t - 1.0) / (bb - 1.0) <= t / bb) return x;
+/* Walker's alias table by Vose's linear construction (M. D. Vose, "A
+ * linear algorithm for generating random numbers with a given
+ * distribution", IEEE TSE 17, 1991): outcome c of n drawn uniformly, kept
+ * with probability F[c], else replaced by A[c]; one 64-bit word a draw
+ * (the high half of w n picks c exactly, the low half is the uniform), no
+ * libm. GSL has the same table (gsl_ran_discrete_preproc), but its
+ * allocations are unchecked and bypass gd_malloc, and its draw reads F[n]
+ * when a 53-bit uniform rounds u n up to n. */
+typedef struct alias_table {
+    size_t n;
+    double *F;
+    uint32_t *A;
+} alias_table;
+
+static void alias_free(alias_table *t) { gd_free(t->F), gd_free(t->A); }
+
+/* The table of the n weights p (>= 0, sum > 0); n <= 2^32. */
+static gd_status alias_build(gd_ctx *ctx, const double *p, size_t n, alias_table *t) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += p[i];
+    t->n = n;
+    t->F = gd_malloc(n * sizeof *t->F), t->A = gd_malloc(n * sizeof *t->A);
+    uint32_t *work = gd_malloc(n * sizeof *work);
+    if (!t->F || !t->A || !work) {
+        alias_free(t), gd_free(work);
+        return gd_error(ctx, GD_ENOMEM, "out of memory for the Monte Carlo's rank table");
     }
+    /* F holds the scaled weights n p_i / sum until fixed; the small ones
+     * (< 1) are stacked from the front of work, the large from the back. */
+    size_t ns = 0, nl = n;
+    for (size_t i = 0; i < n; i++) {
+        t->F[i] = p[i] * (double)n / sum;
+        if (t->F[i] < 1) work[ns++] = (uint32_t)i;
+        else work[--nl] = (uint32_t)i;
+    }
+    while (ns > 0 && nl < n) {
+        uint32_t sm = work[--ns], lg = work[nl++];
+        t->A[sm] = lg; /* F[sm] is final */
+        t->F[lg] -= 1 - t->F[sm];
+        if (t->F[lg] < 1) work[ns++] = lg;
+        else work[--nl] = lg;
+    }
+    /* What is left has weight 1 up to rounding. */
+    while (ns > 0) t->F[work[--ns]] = 1;
+    while (nl < n) t->F[work[nl++]] = 1;
+    for (size_t i = 0; i < n; i++)
+        if (t->F[i] >= 1) t->A[i] = (uint32_t)i;
+    gd_free(work);
+    return GD_OK;
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+static inline size_t alias_draw(const alias_table *t, uint64_t w) {
+    const u128 m = (u128)w * t->n;
+    const size_t c = (size_t)(m >> 64);
+    const double u = (double)((uint64_t)m >> 11) * 0x1p-53;
+    return u < t->F[c] ? c : t->A[c];
 }
 
 #define ZIPF_MC_CHUNK 256
@@ -233,14 +280,25 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
     long K = (long)Kd;
     long nchunk = (R + ZIPF_MC_CHUNK - 1) / ZIPF_MC_CHUNK;
     int nth = ctx->threads;
+    const double tail = tail_mass(z, Kd), th = z->theta, sd = sqrt(z->sigma2);
+    /* The law of a step's rank: k = 1..K, or 0 for every rank beyond the
+     * model's K features (the tail), which changes nothing. */
+    double *pk = gd_malloc((size_t)(K + 1) * sizeof *pk);
+    if (!pk) return gd_error(ctx, GD_ENOMEM, "out of memory for the Monte Carlo");
+    pk[0] = tail;
+    for (long k = 1; k <= K; k++) pk[k] = k <= GD_ZIPF_DIRECT ? z->p[k] : pow((double)k, -z->s) / z->Z;
+    alias_table at;
+    gd_status st = alias_build(ctx, pk, (size_t)K + 1, &at);
+    if (st != GD_OK) {
+        gd_free(pk);
+        return st;
+    }
     double *acc = gd_calloc((size_t)nchunk * 2, sizeof *acc);
     double *w = gd_malloc((size_t)nth * (size_t)(K + 1) * sizeof *w);
     if (!acc || !w) {
-        gd_free(acc), gd_free(w);
+        gd_free(acc), gd_free(w), gd_free(pk), alias_free(&at);
         return gd_error(ctx, GD_ENOMEM, "out of memory for the Monte Carlo");
     }
-    const double tail = tail_mass(z, Kd), th = z->theta, sd = sqrt(z->sigma2);
-    const double bb = pow(2.0, z->s - 1.0);
     const uint64_t seed = ctx->seed;
 #pragma omp parallel num_threads(nth)
     {
@@ -254,16 +312,16 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
                 gd_rng rng;
                 gd_rng_stream_init(&rng, seed, "sgd-zipf", 0, (uint64_t)rep);
                 for (long k = 0; k <= K; k++) wk[k] = 0;
-                /* Each block of steps: the ranks k of its steps (Devroye's
-                 * sampler), then x and eps of the m steps whose feature the
+                /* Each block of steps: the ranks k of its steps (the alias
+                 * table), then x and eps of the m steps whose feature the
                  * model sees (k <= K; the others change nothing and draw
                  * nothing), then those m updates in step order. */
                 for (long t0 = 0; t0 < T; t0 += ZIPF_STEPS) {
                     long nb = T - t0 < ZIPF_STEPS ? T - t0 : ZIPF_STEPS;
                     size_t m = 0;
                     for (long j = 0; j < nb; j++) {
-                        double k = zipf_draw(&rng, z->s, bb);
-                        if (k <= (double)K) idx[m++] = (long)k;
+                        const size_t k = alias_draw(&at, gd_rng_u64(&rng));
+                        if (k) idx[m++] = (long)k;
                     }
                     gd_rng_normals_zig(&rng, zn, 2 * m);
                     for (size_t j = 0; j < m; j++) {
@@ -273,10 +331,7 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
                 }
                 /* Conditional test loss given w: exact over a fresh (x, y). */
                 double L = 0.5 * z->sigma2 + 0.5 * th * th * tail;
-                for (long k = 1; k <= K; k++) {
-                    double pk = k <= GD_ZIPF_DIRECT ? z->p[k] : pow((double)k, -z->s) / z->Z;
-                    L += 0.5 * pk * (wk[k] - th) * (wk[k] - th);
-                }
+                for (long k = 1; k <= K; k++) L += 0.5 * pk[k] * (wk[k] - th) * (wk[k] - th);
                 acc[2 * c] += L, acc[2 * c + 1] += L * L;
             }
         }
@@ -285,6 +340,6 @@ gd_status gd_zipf_mc(gd_ctx *ctx, const gd_zipf *z, double N, long T,
     for (long c = 0; c < nchunk; c++) s += acc[2 * c], ss += acc[2 * c + 1];
     *loss = s / n;
     *loss_se = R > 1 ? sqrt(fmax((ss - n * *loss * *loss) / (n - 1), 0) / n) : GD_NAN;
-    gd_free(acc), gd_free(w);
+    gd_free(acc), gd_free(w), gd_free(pk), alias_free(&at);
     return GD_OK;
 }
