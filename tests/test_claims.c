@@ -123,10 +123,12 @@ static void test_probability(void) {
     double w, wp;
     int wj;
     long ev;
-    gd_prob_search(20, 200, 0, &w, &wj, &wp, &ev);
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gdt_check(gd_prob_search(&ctx, 20, 200, 0, &w, &wj, &wp, &ev) == GD_OK, "the search runs");
     gdt_check(w > 0 && ev >= 4000, "search: smallest margin %.3g > 0 (j = %d, p = %.17g, %ld evaluations)",
               w, wj, wp, ev);
-    gd_prob_search(20, 200, 1, &w, &wj, &wp, &ev);
+    gd_prob_search(&ctx, 20, 200, 1, &w, &wj, &wp, &ev);
     gdt_check(w < -0.5 && wp < 1e-3, "planted: the termwise p^j <= u^j/j! found violated (margin %.3g at "
               "j = %d, p = %.3g)", w, wj, wp);
 }
@@ -142,9 +144,12 @@ static void test_cosine(void) {
     gdt_close(loc[1], 0.01 / sqrt(1e-4 * 26), 1e-14, 0, "block 2 cosine");
     double w;
     long ev;
-    gd_cos_search(3, 100, 6, 6, 0, &w, &ev);
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    ctx.seed = 3;
+    gdt_check(gd_cos_search(&ctx, 100, 6, 6, 0, &w, &ev) == GD_OK, "the search runs");
     gdt_check(w >= -1e-15, "C <= max_i c_i when some c_i >= 0: smallest margin %.3g over %ld instances", w, ev);
-    gd_cos_search(3, 100, 6, 6, 1, &w, &ev);
+    gd_cos_search(&ctx, 100, 6, 6, 1, &w, &ev);
     gdt_check(w < -0.1, "planted: with every c_i < 0 the search finds C > max_i c_i (margin %.3g)", w);
 }
 

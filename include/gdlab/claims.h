@@ -130,9 +130,10 @@ long gd_prob_identity(int jmax, int nmax, long *checked);
  * the smallest relative margin found and where; *evals the evaluations. A
  * termwise variant, p^j <= u^j/j! alone with the margin 1 - j! (p/u)^j,
  * is selected by termwise; it fails for j >= 2 near p = 0 (there p^j / (u^j
- * / j!) -> j!): the planted case the search must find. */
-void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *worst_j, double *worst_p,
-                    long *evals);
+ * / j!) -> j!): the planted case the search must find. GD_ENOMEM if its
+ * workspace cannot be allocated. */
+gd_status gd_prob_search(gd_ctx *ctx, int jmax, size_t ngrid, int termwise, double *worst, int *worst_j,
+                         double *worst_p, long *evals);
 
 /* ---- Local and global cosine similarity (Su, kexue.fm, 9 Jan) ----
  *
@@ -155,9 +156,10 @@ double gd_cos_blocks(const double *x, const double *y, const size_t *sizes, size
  * (the claim) or, with negative, to instances with every c_i < 0 (the
  * control, which must fail). A margin in [-1e-13, 0) is recomputed in long
  * double before it counts. *worst receives the smallest margin, *evals
- * the instances evaluated. Seeded: stream (seed, "claim-cosine"). */
-void gd_cos_search(uint64_t seed, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
-                   long *evals);
+ * the instances evaluated. Seeded: stream (ctx->seed, "claim-cosine").
+ * GD_ENOMEM if its workspace cannot be allocated. */
+gd_status gd_cos_search(gd_ctx *ctx, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
+                        long *evals);
 
 /* ---- logsumexp inequalities (Su, kexue.fm, 10 May) ----
  *

@@ -48,17 +48,21 @@ static double margin(const double *x, const double *y, const size_t *sizes, size
     return m;
 }
 
-void gd_cos_search(uint64_t seed, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
-                   long *evals) {
+gd_status gd_cos_search(gd_ctx *ctx, size_t trials, size_t kmax, size_t dmax, int negative, double *worst,
+                        long *evals) {
     GD_ASSERT(kmax >= 1 && kmax <= 64 && dmax >= 1 && dmax <= 64);
     gd_rng r;
-    gd_rng_stream_init(&r, seed, "claim-cosine", 0, 0);
+    gd_rng_stream_init(&r, ctx->seed, "claim-cosine", 0, 0);
     const size_t nmax = kmax * dmax;
-    double *x = malloc(nmax * sizeof *x), *y = malloc(nmax * sizeof *y);
-    double *xt = malloc(nmax * sizeof *xt), *yt = malloc(nmax * sizeof *yt), local[64];
+    double *x = gd_malloc(nmax * sizeof *x), *y = gd_malloc(nmax * sizeof *y);
+    double *xt = gd_malloc(nmax * sizeof *xt), *yt = gd_malloc(nmax * sizeof *yt), local[64];
     size_t sizes[64];
     *worst = INFINITY, *evals = 0;
-    if (!x || !y || !xt || !yt) goto done;
+    gd_status st = GD_OK;
+    if (!x || !y || !xt || !yt) {
+        st = gd_error(ctx, GD_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t t = 0; t < trials; t++) {
         const size_t k = 1 + (size_t)(gd_rng_u64(&r) % kmax);
         size_t n = 0;
@@ -95,5 +99,6 @@ void gd_cos_search(uint64_t seed, size_t trials, size_t kmax, size_t dmax, int n
         if (m < *worst) *worst = m;
     }
 done:
-    free(x), free(y), free(xt), free(yt);
+    gd_free(x), gd_free(y), gd_free(xt), gd_free(yt);
+    return st;
 }

@@ -79,19 +79,24 @@ static double scaled(double u, void *vp) {
     return (double)(gd_prob_margin(c->j, p) / (powl(pl, c->j + 1) / (1 - pl)));
 }
 
-void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *worst_j, double *worst_p,
-                    long *evals) {
+gd_status gd_prob_search(gd_ctx *ctx, int jmax, size_t ngrid, int termwise, double *worst, int *worst_j,
+                         double *worst_p, long *evals) {
     GD_ASSERT(jmax >= 1 && ngrid >= 8);
     const double ulo = 1e-6, uhi = -log(0x1p-53);
     *worst = INFINITY, *worst_j = 1, *worst_p = 0, *evals = 0;
+    double *g = gd_malloc(ngrid * sizeof *g);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
-    gsl_min_fminimizer *mz = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+    gsl_min_fminimizer *mz = g ? gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent) : NULL;
+    if (!mz) {
+        gsl_set_error_handler(old);
+        gd_free(g);
+        return gd_error(ctx, GD_ENOMEM, "out of memory");
+    }
     for (int j = 1; j <= jmax; j++) {
         sctx c = {j, termwise, 0};
         gsl_function F = {scaled, &c};
         double best = INFINITY;
         size_t kb = 0;
-        double *g = malloc(ngrid * sizeof *g);
         for (size_t k = 0; k < ngrid; k++) {
             const double u = ulo * pow(uhi / ulo, (double)k / (double)(ngrid - 1));
             g[k] = scaled(u, &c);
@@ -99,7 +104,7 @@ void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *wo
         }
         double ub = ulo * pow(uhi / ulo, (double)kb / (double)(ngrid - 1));
         /* Brent from the best interior grid point, bracketed by its neighbours. */
-        if (kb > 0 && kb + 1 < ngrid && mz) {
+        if (kb > 0 && kb + 1 < ngrid) {
             const double a = ulo * pow(uhi / ulo, (double)(kb - 1) / (double)(ngrid - 1));
             const double b = ulo * pow(uhi / ulo, (double)(kb + 1) / (double)(ngrid - 1));
             if (gsl_min_fminimizer_set_with_values(mz, &F, ub, g[kb], a, g[kb - 1], b, g[kb + 1]) == GSL_SUCCESS)
@@ -111,10 +116,11 @@ void gd_prob_search(int jmax, size_t ngrid, int termwise, double *worst, int *wo
             if (gsl_min_fminimizer_f_minimum(mz) < best)
                 best = gsl_min_fminimizer_f_minimum(mz), ub = gsl_min_fminimizer_x_minimum(mz);
         }
-        free(g);
         *evals += c.evals;
         if (best < *worst) *worst = best, *worst_j = j, *worst_p = -expm1(-ub);
     }
+    gd_free(g);
     gsl_min_fminimizer_free(mz);
     gsl_set_error_handler(old);
+    return GD_OK;
 }

@@ -55,8 +55,10 @@ typedef struct cands {
 } cands;
 
 static void cands_add(cands *c, long m, double r) {
-    int k = c->n < NCAND ? c->n++ : NCAND - 1;
-    if (k == NCAND - 1 && c->n == NCAND && r <= c->r[k]) return;
+    int k;
+    if (c->n < NCAND) k = c->n++;
+    else if (r <= c->r[NCAND - 1]) return; /* full, and r is not among the largest */
+    else k = NCAND - 1;
     while (k > 0 && c->r[k - 1] < r) c->r[k] = c->r[k - 1], c->m[k] = c->m[k - 1], k--;
     c->r[k] = r, c->m[k] = m;
 }
@@ -136,7 +138,7 @@ gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, 
     freqs f;
     freqs_init(&f, d, L, b, fp32);
     const long nb = (L + BLOCK - 1) / BLOCK;
-    blk *bl = malloc((size_t)nb * sizeof *bl);
+    blk *bl = gd_malloc((size_t)nb * sizeof *bl);
     if (!bl) return gd_error(ctx, GD_ENOMEM, "rope: out of memory for %ld blocks", nb);
     long stop = nb; /* the first block with a violation (early exit) */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads(ctx))
@@ -168,7 +170,7 @@ gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, 
         }
     }
     out->feasible = out->first_violation_m < 0;
-    free(bl);
+    gd_free(bl);
     return GD_OK;
 }
 
@@ -176,7 +178,7 @@ gd_status gd_rope_check_base(gd_ctx *ctx, size_t d, long L, double b, int fp32, 
  * largest, merged over blocks). */
 static gd_status scan_radii(gd_ctx *ctx, const freqs *f, long L, cands *out) {
     const long nb = (L + BLOCK - 1) / BLOCK;
-    cands *per = malloc((size_t)nb * sizeof *per);
+    cands *per = gd_malloc((size_t)nb * sizeof *per);
     if (!per) return gd_error(ctx, GD_ENOMEM, "rope: out of memory for %ld blocks", nb);
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads(ctx))
     for (long k = 0; k < nb; k++) {
@@ -187,7 +189,7 @@ static gd_status scan_radii(gd_ctx *ctx, const freqs *f, long L, cands *out) {
     out->n = 0;
     for (long k = 0; k < nb; k++)
         for (int j = 0; j < per[k].n; j++) cands_add(out, per[k].m[j], per[k].r[j]);
-    free(per);
+    gd_free(per);
     return GD_OK;
 }
 
@@ -215,7 +217,7 @@ static double cands_best(const freqs *f, const cands *c) {
 
 static gd_status min_base_certified(gd_ctx *ctx, size_t d, long L, const gd_rope_search_params *sp,
                                     gd_rope_search *out) {
-    freqs *f = malloc(sizeof *f);
+    freqs *f = gd_malloc(sizeof *f);
     if (!f) return gd_error(ctx, GD_ENOMEM, "rope: out of memory");
     cands c = {0};
     gd_status st = GD_OK;
@@ -239,7 +241,7 @@ static gd_status min_base_certified(gd_ctx *ctx, size_t d, long L, const gd_rope
         }
         b += r * (1 - 1e-12);
     }
-    free(f);
+    gd_free(f);
     return st;
 }
 

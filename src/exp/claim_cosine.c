@@ -34,8 +34,9 @@ static gd_status run_cos(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     const double eps = gd_params_real(pa, "epsilon");
     double worst, worst_neg;
     long ev, ev2;
-    gd_cos_search(ctx->seed, trials, kmax, dmax, 0, &worst, &ev);
-    gd_cos_search(ctx->seed, trials, kmax, dmax, 1, &worst_neg, &ev2);
+    gd_status st = gd_cos_search(ctx, trials, kmax, dmax, 0, &worst, &ev);
+    if (st == GD_OK) st = gd_cos_search(ctx, trials, kmax, dmax, 1, &worst_neg, &ev2);
+    if (st != GD_OK) return st;
     /* The construction: every block cosine 1, the global one 2 eps / (1 + eps^2). */
     const double x[2] = {1, eps}, y[2] = {eps, 1};
     const size_t sz[2] = {1, 1};
@@ -54,7 +55,7 @@ static gd_status run_cos(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     static const char *const wc[] = {"block", "x", "y", "block_cos"};
     gd_series *ws = gd_result_series_new(r, "worst_at", 4, wc);
     if (!ws) return gd_error(ctx, GD_ENOMEM, "out of memory");
-    gd_status st = GD_OK;
+    st = GD_OK;
     for (int i = 0; i < 2 && st == GD_OK; i++) st = gd_series_append(ws, (double[]){i, x[i], y[i], loc[i]});
     static const char *const sc[] = {"u", "v"};
     const char *const sn[2] = {"simpson_a", "simpson_b"};

@@ -26,8 +26,9 @@ static gd_status run_prob(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     double worst, worst_p, tw, tw_p;
     int worst_j, tw_j;
     long ev, ev2;
-    gd_prob_search(jmax, ngrid, 0, &worst, &worst_j, &worst_p, &ev);
-    gd_prob_search(jmax, ngrid, 1, &tw, &tw_j, &tw_p, &ev2);
+    gd_status st = gd_prob_search(ctx, jmax, ngrid, 0, &worst, &worst_j, &worst_p, &ev);
+    if (st == GD_OK) st = gd_prob_search(ctx, jmax, ngrid, 1, &tw, &tw_j, &tw_p, &ev2);
+    if (st != GD_OK) return st;
     /* j = 0: both sides are 1; the tail form gives p/(1-p) - (e^u - 1), zero
      * up to rounding, on the grid. */
     double eq0 = 0;
@@ -44,7 +45,7 @@ static gd_status run_prob(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     static const char *const wc[] = {"j", "p", "margin"};
     gd_series *ws = gd_result_series_new(r, "worst_at", 3, wc);
     if (!ws) return gd_error(ctx, GD_ENOMEM, "out of memory");
-    gd_status st = gd_series_append(ws, (double[]){worst_j, worst_p, worst});
+    st = gd_series_append(ws, (double[]){worst_j, worst_p, worst});
     if (st != GD_OK) return st;
     static const char *const mc[] = {"j", "min_margin", "p_at_min"};
     gd_series *ms = gd_result_series_new(r, "margins", 3, mc);
@@ -53,8 +54,8 @@ static gd_status run_prob(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
         double w, p;
         int jj;
         long e;
-        gd_prob_search(j, ngrid, 0, &w, &jj, &p, &e);
-        if (jj == j) st = gd_series_append(ms, (double[]){j, w, p});
+        st = gd_prob_search(ctx, j, ngrid, 0, &w, &jj, &p, &e);
+        if (st == GD_OK && jj == j) st = gd_series_append(ms, (double[]){j, w, p});
     }
     if (st != GD_OK) return st;
     /* The margin's rounding: D/A from two long-double tails, each to a few

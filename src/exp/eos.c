@@ -23,7 +23,6 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,14 +545,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     if (bad[0]) return gd_error(ctx, GD_EINVAL, "%s", bad + 2);
     /* The same numbers for any thread count: the network engine cuts its
      * batches into a fixed number of parts (src/nn/nn_int.h), and the BLAS
-     * calls outside it, Lanczos's and SLQ's dgemv on the Krylov basis
-     * (src/spectra), must not be split over threads either (OpenBLAS's
-     * dgemv rounds differently for 1 and 2 threads). With the calling
-     * thread's OpenMP thread count at 1, OpenMP-built OpenBLAS runs them on
-     * this thread; every parallel region of the engine and of SLQ names its
-     * own thread count, so they are unaffected. Restored at the end. */
-    const int omp_saved = omp_get_max_threads();
-    omp_set_num_threads(1);
+     * calls outside it (Lanczos's and SLQ's dgemv on the Krylov basis) run
+     * on this thread (gd_experiment_run). */
     eos_setup su;
     gd_status st = setup(p, ctx, &su);
     eos_run run[MAX_ETAS];
@@ -562,7 +555,6 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         if (i) snprintf(sfx, sizeof sfx, "_%d", i + 1);
         st = run_eta(p, ctx, r, &su, etas[i], sfx, i == 0 ? (long)gd_params_real(p, "flow-steps") : 0, &run[i]);
     }
-    omp_set_num_threads(omp_saved);
     if (st == GD_OK) {
         gd_result_scalar(r, "parameters", (double)su.P, GD_NAN);
         gd_result_scalar(r, "examples", (double)su.ds->n, GD_NAN);

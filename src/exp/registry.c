@@ -3,6 +3,7 @@
 #include "gdlab/experiment.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +45,17 @@ gd_status gd_experiment_run(const gd_experiment *e, const gd_params *p,
     ctx->err[0] = '\0';
     ctx->status = GD_OK;
     double t0 = gd_now();
+    /* The same numbers for any thread count (DESIGN.md): with the calling
+     * thread's OpenMP thread count at 1, the OpenMP build of OpenBLAS runs
+     * every BLAS and LAPACK call on this thread (how a call is split over
+     * threads changes its rounding: dgemv, the eigensolvers). Every
+     * parallel region of the library names its own thread count
+     * (num_threads(ctx->threads)), so the experiments' own threads are
+     * unaffected. Restored after the run. */
+    const int omp_saved = omp_get_max_threads();
+    omp_set_num_threads(1);
     gd_status st = e->run(p, ctx, r);
+    omp_set_num_threads(omp_saved);
     r->elapsed_s = gd_now() - t0;
     /* A failure always carries a message that agrees with its status: an
      * allocation failure whose caller passed the status up without one (or

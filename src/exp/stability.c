@@ -15,7 +15,6 @@
 #include "gdlab/stab.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,7 +254,7 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
     return bad[0] ? gd_error(ctx, GD_EINVAL, "%s", bad + 2) : GD_OK;
 }
 
-static gd_status run_body(const gd_params *p, gd_ctx *ctx, gd_result *r) {
+static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     const char *samp = gd_params_str(p, "sampling");
     if (strcmp(samp, "with") && strcmp(samp, "without"))
         return gd_error(ctx, GD_EINVAL, "--sampling: expected with or without, got '%s'", samp);
@@ -635,19 +634,6 @@ done:
     gd_free(y), gd_free(z), gd_free(g), gd_free(w), gd_free(xb), gd_free(yb), gd_free(dsteps);
     interp_free(&I);
     interp_free(&Ilin);
-    return st;
-}
-
-/* The same numbers for any thread count: with the calling thread's OpenMP
- * thread count at 1, the OpenMP build of OpenBLAS runs the Gram matrix,
- * the eigensolver and the network engine's products on this thread (their
- * rounding depends on how a call is split); the simulation's parallel
- * region names its own thread count (as eos does). */
-static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(1);
-    const gd_status st = run_body(p, ctx, r);
-    omp_set_num_threads(saved);
     return st;
 }
 
