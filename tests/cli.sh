@@ -232,6 +232,9 @@ for f in summary.json points.csv bootstrap.csv observed_predicted.png isoloss.pn
 done
 expect 2 "bad.csv: line 3, column 'C': expected a number > 0, got -5" -- fit "$T/bad.csv" --out "$T/z"
 expect 2 "two.csv: 2 runs, fewer than the 5 parameters of the chinchilla form" -- fit "$T/two.csv" --out "$T/z"
+printf 'N,D,loss\n1e7,2e8,5.31\n3e7,6e8,4.27\n1e8,2e9,3.6\n3e8,6e9,3.1\n1e7,2e9,4.5\n3e7,2e8,4.6\n1e8,6e8,3.9\n3e8,2e10,2.9\n' > "$T/eight.csv"
+expect 0 "the default 5 clipped to 3 (8 runs, 5 parameters of the chinchilla form)" -- run chinchilla-fit --file "$T/eight.csv" --n-col N --d-col D --loss-col loss --bootstrap 100 --starts 5 --out none
+expect 2 "eight.csv: 8 runs; --drop-highest 5 leaves fewer than the 5 parameters" -- run chinchilla-fit --file "$T/eight.csv" --n-col N --d-col D --loss-col loss --drop-highest 5 --out "$T/z"
 expect 2 "no column 'N' (the header is" -- fit "$SRC/data/chinchilla.csv" --out "$T/z"
 expect 2 "--budget applies to the chinchilla form, not to --form power; --delta applies to --objective huber" -- fit "$T/two.csv" --form power --budget 1e20 --delta 0.1 --objective lsq --out "$T/z"
 expect 2 "expected a CSV file of runs: gdlab fit FILE.csv" -- fit --out "$T/z"

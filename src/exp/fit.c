@@ -198,7 +198,13 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
     runs u = {0};
     gd_status st = read_runs(pa, ctx, r, s->form, path, &u);
     if (st != GD_OK) return runs_free(&u), st;
-    const size_t drop = (size_t)gd_params_real(pa, "drop-highest");
+    size_t drop = (size_t)gd_params_real(pa, "drop-highest");
+    if (drop + np > u.n && !gd_params_is_set(pa, "drop-highest")) { /* the default clips to the data */
+        const size_t d0 = drop;
+        drop = u.n > np ? u.n - np : 0;
+        gd_result_note(r, "--drop-highest: the default %zu clipped to %zu (%zu runs, %zu parameters of the %s form)",
+                       d0, drop, u.n, np, gd_fit_form_name(s->form));
+    }
     if (drop + np > u.n) {
         st = drop ? gd_error(ctx, GD_EINVAL, "%s: %zu runs; --drop-highest %zu leaves fewer than the %zu parameters of "
                              "the %s form", path, u.n, drop, np, gd_fit_form_name(s->form))
