@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gdlab/experiment.h"
+#include "gdtest.h"
+
 typedef struct small_run {
     const char *name;
     const char *args[24]; /* name, value, ..., NULL */
@@ -80,6 +83,41 @@ static int small_runs_csv(const char *dir) {
 /* A row's value with FIT_CSV replaced by the file's path. */
 static const char *small_run_value(const char *v) {
     return strcmp(v, FIT_CSV) ? v : small_runs_csv_path;
+}
+
+/* Runs e with the parameters of c into *out (the caller frees it); on
+ * failure *out is NULL and ctx->err says why. */
+static gd_status small_run_exec(const gd_experiment *e, const small_run *c, gd_ctx *ctx, gd_result **out) {
+    *out = NULL;
+    gd_params p;
+    gd_status st = gd_params_init(&p, e->params, ctx);
+    if (st != GD_OK) return st;
+    for (const char *const *kv = c->args; st == GD_OK && kv[0]; kv += 2)
+        st = gd_params_set(&p, kv[0], small_run_value(kv[1]), ctx);
+    gd_result *r = NULL;
+    if (st == GD_OK && !(r = gd_result_new(e->name, ctx->seed))) st = gd_error(ctx, GD_ENOMEM, "out of memory");
+    if (st == GD_OK) st = gd_experiment_run(e, &p, ctx, r);
+    gd_params_free(&p);
+    if (st != GD_OK) gd_result_free(r);
+    else *out = r;
+    return st;
+}
+
+/* Checks that every experiment of the registry has a row, then calls f on
+ * each row (only the one named argv[1] when given). */
+static void small_runs_each(int argc, char **argv, void (*f)(const small_run *)) {
+    size_t ne;
+    const gd_experiment *const *list = gd_experiment_list(&ne);
+    const size_t nc = sizeof small_runs / sizeof *small_runs;
+    for (size_t i = 0; i < ne; i++) {
+        size_t j = 0;
+        while (j < nc && strcmp(small_runs[j].name, list[i]->name)) j++;
+        gdt_check(j < nc, "%s has a row in tests/small_runs.h", list[i]->name);
+    }
+    int ran = 0;
+    for (size_t j = 0; j < nc; j++)
+        if (argc < 2 || !strcmp(argv[1], small_runs[j].name)) f(&small_runs[j]), ran++;
+    if (argc >= 2) gdt_check(ran == 1, "'%s' is a row of tests/small_runs.h", argv[1]);
 }
 
 #endif

@@ -53,20 +53,10 @@ static int entries(void) {
  * Allocation failures are injected by the caller around it. */
 static gd_status run_case(const gd_experiment *e, const small_run *c, gd_ctx *ctx,
                           const char *out) {
-    gd_params p;
-    gd_status st = gd_params_init(&p, e->params, ctx);
-    if (st != GD_OK) return st;
-    for (const char *const *kv = c->args; st == GD_OK && kv[0]; kv += 2)
-        st = gd_params_set(&p, kv[0], small_run_value(kv[1]), ctx);
-    gd_result *r = NULL;
-    if (st == GD_OK) {
-        r = gd_result_new(e->name, ctx->seed);
-        if (!r) st = gd_error(ctx, GD_ENOMEM, "out of memory");
-    }
-    if (st == GD_OK) st = gd_experiment_run(e, &p, ctx, r);
+    gd_result *r;
+    gd_status st = small_run_exec(e, c, ctx, &r);
     if (st == GD_OK) st = gd_io_write_result_data(ctx, r, out);
     gd_result_free(r);
-    gd_params_free(&p);
     return st;
 }
 
@@ -123,16 +113,7 @@ int main(int argc, char **argv) {
     }
     if (small_runs_csv(csvdir) != 0) return 1;
 
-    size_t ne;
-    const gd_experiment *const *list = gd_experiment_list(&ne);
-    const size_t nc = sizeof small_runs / sizeof *small_runs;
-    for (size_t i = 0; i < ne; i++) {
-        size_t j = 0;
-        while (j < nc && strcmp(small_runs[j].name, list[i]->name)) j++;
-        gdt_check(j < nc, "%s has a row in tests/small_runs.h", list[i]->name);
-    }
-    for (size_t j = 0; j < nc; j++)
-        if (argc < 2 || !strcmp(argv[1], small_runs[j].name)) check_case(&small_runs[j]);
+    small_runs_each(argc, argv, check_case);
 
     gd_io_remove_tree(root);
     gd_io_remove_tree(csvdir);

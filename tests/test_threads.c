@@ -23,20 +23,9 @@ static gd_result *run_at(const gd_experiment *e, const small_run *c, int threads
     gd_ctx_init(&ctx);
     ctx.threads = threads;
     openblas_set_num_threads(threads);
-    gd_params p;
-    gd_status st = gd_params_init(&p, e->params, &ctx);
-    if (st != GD_OK) {
+    gd_result *r;
+    if (small_run_exec(e, c, &ctx, &r) != GD_OK) {
         snprintf(err, len, "%s", ctx.err);
-        return NULL;
-    }
-    for (const char *const *kv = c->args; st == GD_OK && kv[0]; kv += 2)
-        st = gd_params_set(&p, kv[0], small_run_value(kv[1]), &ctx);
-    gd_result *r = st == GD_OK ? gd_result_new(e->name, ctx.seed) : NULL;
-    if (r) st = gd_experiment_run(e, &p, &ctx, r);
-    gd_params_free(&p);
-    if (!r || st != GD_OK) {
-        snprintf(err, len, "%s", ctx.err[0] ? ctx.err : "out of memory");
-        gd_result_free(r);
         return NULL;
     }
     r->elapsed_s = 0;
@@ -84,16 +73,7 @@ int main(int argc, char **argv) {
         perror(dir);
         return 1;
     }
-    size_t ne;
-    const gd_experiment *const *list = gd_experiment_list(&ne);
-    const size_t nc = sizeof small_runs / sizeof *small_runs;
-    for (size_t i = 0; i < ne; i++) {
-        size_t j = 0;
-        while (j < nc && strcmp(small_runs[j].name, list[i]->name)) j++;
-        gdt_check(j < nc, "%s has a row in tests/small_runs.h", list[i]->name);
-    }
-    for (size_t j = 0; j < nc; j++)
-        if (argc < 2 || !strcmp(argv[1], small_runs[j].name)) check_case(&small_runs[j]);
+    small_runs_each(argc, argv, check_case);
     gd_io_remove_tree(dir);
     return gdt_summary();
 }
