@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gdlab/io.h"
@@ -570,6 +571,33 @@ static void test_publish(const char *root) {
               "a run directory onto a file: %s", ctx.err);
     gdt_check(count_tmp(root) == 0, "no temporary left by the failed publication");
     free(file), free(dir), free(slash), free(sum), free(trace), free(mine);
+
+    /* Two processes publishing the same directories at once (concurrent
+     * sweeps on one store): every write succeeds, and each directory ends
+     * whole. */
+    enum { NDIR = 200 };
+    pid_t child = fork();
+    int fails = 0;
+    for (int i = 0; i < NDIR && child >= 0; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "race/%d", i);
+        char *p = path2(root, d);
+        fails += gd_io_write_result_data(&ctx, r, p) != GD_OK;
+        free(p);
+    }
+    if (child == 0) _exit(fails ? 1 : 0);
+    int ws = 1, whole = 0;
+    if (child > 0) waitpid(child, &ws, 0);
+    for (int i = 0; i < NDIR; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "race/%d/summary.json", i);
+        char *p = path2(root, d);
+        whole += exists(p);
+        free(p);
+    }
+    gdt_check(child > 0 && fails == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && whole == NDIR,
+              "two processes publishing the same %d directories at once: all writes succeed (%d failed here), "
+              "%d whole", NDIR, fails, whole);
     gd_result_free(r);
 }
 

@@ -178,6 +178,10 @@ gd_status gd_io_publish_dir(gd_ctx *ctx, const char *tmp, const char *dir) {
     int rc;
     if (stat(dir, &sb) != 0) {
         rc = errno == ENOENT ? rename(tmp, dir) : -1;
+        /* Another process (a concurrent sweep on the same store) published
+         * the same directory since the stat: join it. */
+        if (rc != 0 && (errno == ENOTEMPTY || errno == EEXIST) && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+            rc = move_into(tmp, dir);
     } else if (S_ISDIR(sb.st_mode)) {
         rc = move_into(tmp, dir);
     } else {
