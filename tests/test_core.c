@@ -134,6 +134,15 @@ static void test_alloc(void) {
     gdt_check(gd_error(&ctx, GD_EIO, "file %s line %d", "x.csv", 3) == GD_EIO &&
                   strcmp(ctx.err, "file x.csv line 3") == 0, "gd_error formats into ctx");
     gdt_check(strcmp(gd_status_name(GD_EINVAL), "invalid input") == 0, "status names");
+    gdt_check(gd_error_prefix(&ctx, "--%s", "data") == GD_EIO && ctx.status == GD_EIO &&
+                  strcmp(ctx.err, "--data: file x.csv line 3") == 0,
+              "gd_error_prefix keeps the status and puts the prefix first (%s)", ctx.err);
+    char longp[2000];
+    memset(longp, 'p', sizeof longp - 1), longp[sizeof longp - 1] = '\0';
+    gd_error_prefix(&ctx, "%s", longp);
+    gdt_check(strlen(ctx.err) == sizeof ctx.err - 1, "a prefix longer than the buffer is truncated");
+    gd_ctx_init(&ctx);
+    gdt_check(gd_ctx_failed(&ctx) == GD_EINTERNAL, "gd_ctx_failed with nothing recorded: internal error");
 }
 
 int main(void) {

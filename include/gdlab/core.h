@@ -61,6 +61,15 @@ void gd_progress(gd_ctx *ctx, const char *stage, double fraction);
  * GD_EINTERNAL when nothing was recorded. */
 gd_status gd_ctx_failed(const gd_ctx *ctx);
 
+/* Puts a printf-style prefix and ": " before the message in ctx->err (a
+ * caller saying where a failure happened: "--f: ..."), keeping its
+ * status; returns that status (gd_ctx_failed). */
+gd_status gd_error_prefix(gd_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* Records a printf-style message in ctx->err and returns status s, so that
  * callers can write `return gd_error(ctx, GD_EINVAL, "...", ...)`.
  * ctx may be NULL (the message is then dropped). */

@@ -46,6 +46,25 @@ gd_status gd_error(gd_ctx *ctx, gd_status s, const char *fmt, ...) {
     return s;
 }
 
+gd_status gd_error_prefix(gd_ctx *ctx, const char *fmt, ...) {
+    if (!ctx) return GD_EINTERNAL;
+    char old[sizeof ctx->err];
+    snprintf(old, sizeof old, "%s", ctx->err);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+    va_end(ap);
+    /* ": " and the old message, truncated to what is left. */
+    size_t n = strlen(ctx->err), k = strlen(old);
+    if (n + 3 <= sizeof ctx->err) {
+        if (k > sizeof ctx->err - n - 3) k = sizeof ctx->err - n - 3;
+        memcpy(ctx->err + n, ": ", 2);
+        memcpy(ctx->err + n + 2, old, k);
+        ctx->err[n + 2 + k] = '\0';
+    }
+    return gd_ctx_failed(ctx);
+}
+
 gd_status gd_ctx_failed(const gd_ctx *ctx) {
     return ctx && ctx->status != GD_OK ? ctx->status : GD_EINTERNAL;
 }

@@ -88,11 +88,7 @@ static gd_status load_named_csv(gd_ctx *ctx, const named_csv *set, int classify,
                                 gd_dataset **out) {
     char *path;
     gd_status st = find_any(ctx, set->files, 2, &path);
-    if (st == GD_EIO) {
-        char m[sizeof ctx->err];
-        snprintf(m, sizeof m, "%s", ctx->err);
-        return gd_error(ctx, GD_EIO, "%s: %s", set->name, m);
-    }
+    if (st == GD_EIO) return gd_error_prefix(ctx, "%s", set->name), GD_EIO;
     if (st != GD_OK) return st;
     st = gd_data_csv_read(ctx, path, set->name, set->header, classify, out);
     gd_free(path);

@@ -149,10 +149,8 @@ gd_obj *gd_obj_multiscale(gd_ctx *ctx, const char *f0, const char *f1, double ep
     if (!o) return NULL;
     o->kind = GD_OBJ_MULTISCALE, o->eps = eps;
     if (gd_expr_parse(ctx, f1, (const char *const *)o->names, o->n, &o->e1) != GD_OK) {
-        char msg[sizeof ctx->err];
-        snprintf(msg, sizeof msg, "%s", ctx->err);
         gd_obj_free(o);
-        gd_error(ctx, gd_ctx_failed(ctx), "f1 '%s': %s", f1, msg);
+        gd_error_prefix(ctx, "f1 '%s'", f1);
         return NULL;
     }
     size_t len = strlen(f0) + strlen(f1) + 64;

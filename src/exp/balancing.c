@@ -239,11 +239,7 @@ static gd_status prob_new(gd_ctx *ctx, const gd_params *pp, const char *kind, pr
         if (*path) {
             gd_dataset *ds = NULL;
             gd_status st = gd_data_load_csv(ctx, path, 0, &ds);
-            if (st != GD_OK) {
-                char m[sizeof ctx->err];
-                snprintf(m, sizeof m, "%s", ctx->err);
-                return gd_error(ctx, st, "--A: %s", m);
-            }
+            if (st != GD_OK) return gd_error_prefix(ctx, "--A"), st;
             p->n = ds->n, p->d = ds->d + 1;
             if (!(p->A = gd_malloc(p->n * p->d * sizeof *p->A))) {
                 gd_data_free(ds);

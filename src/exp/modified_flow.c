@@ -39,11 +39,7 @@ static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0
     if (*f && gd_params_is_set(p, "spectrum"))
         return gd_error(ctx, GD_EINVAL, "--spectrum applies to the built-in quadratic, not to --f '%s'", f);
     if (*f) {
-        if (!(o = gd_obj_expr(ctx, f))) {
-            char m[sizeof ctx->err];
-            snprintf(m, sizeof m, "%s", ctx->err);
-            return gd_error(ctx, gd_ctx_failed(ctx), "--f: %s", m);
-        }
+        if (!(o = gd_obj_expr(ctx, f))) return gd_error_prefix(ctx, "--f");
     } else {
         const char *s = gd_params_str(p, "spectrum");
         double lam[MAX_SPEC];

@@ -197,13 +197,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     gd_obj *o = NULL, *o0 = NULL, *o1 = NULL;
     gd_stats_gibbs *g = NULL, *gc = NULL;
     double *xg = NULL, *xm = NULL, *xc = NULL, *sg = NULL, *sm = NULL, *sc = NULL, *tmp = NULL;
-    char msg[1024];
 
     o = gd_obj_multiscale(ctx, f0s, f1s, eps);
-    if (!o) {
-        snprintf(msg, sizeof msg, "%s", ctx->err);
-        return gd_error(ctx, gd_ctx_failed(ctx), "--f0/--f1: %s", msg);
-    }
+    if (!o) return gd_error_prefix(ctx, "--f0/--f1");
     if (gd_obj_dim(o) != 1) {
         st = gd_error(ctx, GD_EINVAL, "--f0: the multiscale experiment is one-dimensional (its distances "
                       "are 1-D), but f0 has %zu variables (%s, %s, ...); expected one", gd_obj_dim(o),
@@ -213,8 +209,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     o0 = gd_obj_expr(ctx, f0s);
     o1 = gd_obj_expr(ctx, f1s);
     if (!o0 || !o1) {
-        snprintf(msg, sizeof msg, "%s", ctx->err);
-        st = gd_error(ctx, gd_ctx_failed(ctx), "%s: %s", o0 ? "--f1 (needs the variable of f0)" : "--f0", msg);
+        st = gd_error_prefix(ctx, "%s", o0 ? "--f1 (needs the variable of f0)" : "--f0");
         goto done;
     }
     double x0;
@@ -241,8 +236,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
 
     g = gd_stats_gibbs_new(ctx, f0_value, o0, T, x0, 4000);
     if (!g) {
-        snprintf(msg, sizeof msg, "%s", ctx->err);
-        st = gd_error(ctx, gd_ctx_failed(ctx), "--f0: %s", msg);
+        st = gd_error_prefix(ctx, "--f0");
         goto done;
     }
     xg = gd_malloc(steps * sizeof *xg), xm = gd_malloc(steps * sizeof *xm);
@@ -325,8 +319,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         if (ncr == steps) {
             gc = gd_stats_gibbs_new(ctx, f0_value, o0, Tc, x0, 4000);
             if (!gc) {
-                snprintf(msg, sizeof msg, "%s", ctx->err);
-                st = gd_error(ctx, gd_ctx_failed(ctx), "--control-ratio: the Gibbs density at T = %g: %s", Tc, msg);
+                st = gd_error_prefix(ctx, "--control-ratio: the Gibbs density at T = %g", Tc);
                 goto done;
             }
             memcpy(sc, xc, steps * sizeof *sc), gsl_sort(sc, 1, steps);
@@ -368,8 +361,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
             size_t n2 = run_chain(NULL, o0, o1, period, ek, x0, transient, ns, &rk, b);
             gd_stats_gibbs *gk = gd_stats_gibbs_new(ctx, f0_value, o0, ek * sigma2 / 2, x0, 4000);
             if (!gk) {
-                snprintf(msg, sizeof msg, "%s", ctx->err);
-                st = gd_error(ctx, gd_ctx_failed(ctx), "--eta: the Gibbs density at eta = %g: %s", ek, msg);
+                st = gd_error_prefix(ctx, "--eta: the Gibbs density at eta = %g", ek);
                 break;
             }
             double row[9] = {ek, ek / eps, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN, GD_NAN};

@@ -155,9 +155,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     const char *f = gd_params_str(p, "f");
     if (*f && !(u = gd_obj_expr(ctx, f))) {
         gd_obj_free(q);
-        char m[sizeof ctx->err];
-        snprintf(m, sizeof m, "%s", ctx->err);
-        return gd_error(ctx, gd_ctx_failed(ctx), "--f: %s", m);
+        return gd_error_prefix(ctx, "--f");
     }
     size_t nu = u ? gd_obj_dim(u) : 0, nmax = nq > nu ? nq : nu;
     if (nu > MAX_SPEC) {

@@ -108,12 +108,6 @@ static gd_status check_g(gd_ctx *ctx, gd_result *r, const gd_lin1d *m,
 }
 
 /* Prefixes the message in ctx with the parameter it concerns. */
-static gd_status prefix_error(gd_ctx *ctx, gd_status st, const char *param) {
-    char msg[sizeof ctx->err];
-    snprintf(msg, sizeof msg, "%s", ctx->err);
-    return gd_error(ctx, st, "%s: %s", param, msg);
-}
-
 static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     gd_lin1d m = {gd_params_real(p, "teacher"), gd_params_real(p, "noise")};
     double T = gd_params_real(p, "steps");
@@ -234,7 +228,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         st = gd_exp_claim_formula(ctx, r, "user-formula", gd_params_str(p, "candidate-source"),
                                   "the given closed form equals the expected test loss",
                                   formula, q_loss, &c, etas, ne, Ts, nT, 1e-8);
-        if (st != GD_OK) return prefix_error(ctx, st, "--formula");
+        if (st != GD_OK) return gd_error_prefix(ctx, "--formula"), st;
     }
     const char *g = gd_params_str(p, "g");
     if (*g) {
@@ -243,7 +237,7 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         if (!gs) return gd_error(ctx, GD_ENOMEM, "out of memory");
         st = check_g(ctx, r, &m, eta_max, "user-g", gd_params_str(p, "candidate-source"),
                      "the given g(T) is inf_eta L within O(log(T)^2/T^2)", g, gs);
-        if (st != GD_OK) return prefix_error(ctx, st, "--g");
+        if (st != GD_OK) return gd_error_prefix(ctx, "--g"), st;
     }
 
     gd_plot pl = {.name = "curve", .title = "Online SGD, 1-D model: expected test loss",
