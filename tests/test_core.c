@@ -109,7 +109,9 @@ static void test_params(void) {
         {"eta", "1.5", "out of range"},  {"steps", "2.5", "whole number"},
         {"steps", "-3", "out of range"}, {"eta", "inf", "expected"},
         {"steps", "opt", "expected"},    {"nope", "1", "unknown parameter --nope"},
-        {"eta", "", "expected"},         {"eta", "0.5x", "got '0.5x'"}};
+        {"eta", "", "expected"},         {"eta", "0.5x", "got '0.5x'"},
+        {"steps", "0x10", "got '0x10'"}, {"eta", "1e-400", "rounds to 0"},
+        {"steps", "1e400", "too large"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         ctx.err[0] = 0;
         gd_status st = gd_params_set(&p, bad[i].name, bad[i].val, &ctx);
@@ -118,6 +120,30 @@ static void test_params(void) {
     }
     gdt_check(gd_params_real(&p, "steps") == 1e12, "a rejected value leaves the old one");
     gd_params_free(&p);
+}
+
+static void test_decimal(void) {
+    struct { const char *s; int rc; double x; } v[] = {
+        {"1", GD_NUM_OK, 1},          {"-2.5e3", GD_NUM_OK, -2500}, {".5", GD_NUM_OK, 0.5},
+        {"5.", GD_NUM_OK, 5},         {"+1E-2", GD_NUM_OK, 0.01},  {"0e-999", GD_NUM_OK, 0},
+        {"0.000", GD_NUM_OK, 0},      {"4.9e-324", GD_NUM_OK, 4.9e-324},
+        {"0x10", GD_NUM_NONE, 0},     {"inf", GD_NUM_NONE, 0},     {"nan", GD_NUM_NONE, 0},
+        {" 1", GD_NUM_NONE, 0},       {"1 ", GD_NUM_NONE, 0},      {"", GD_NUM_NONE, 0},
+        {".", GD_NUM_NONE, 0},        {"-", GD_NUM_NONE, 0},       {"1e", GD_NUM_NONE, 0},
+        {"1e400", GD_NUM_OVERFLOW, 0}, {"-1e400", GD_NUM_OVERFLOW, 0},
+        {"1e-400", GD_NUM_UNDERFLOW, 0}, {"-0.0001e-330", GD_NUM_UNDERFLOW, 0}};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        double x = -7;
+        const int rc = gd_parse_number(v[i].s, &x);
+        gdt_check(rc == v[i].rc && (rc != GD_NUM_OK || x == v[i].x), "gd_parse_number('%s') = %d (%s), %g",
+                  v[i].s, rc, gd_parse_number_why(rc), x);
+    }
+    const char *end;
+    double x;
+    gdt_check(gd_parse_decimal("0x10", &end, &x) == GD_NUM_OK && x == 0 && *end == 'x',
+              "gd_parse_decimal reads 0 of 0x10 and stops at x");
+    gdt_check(gd_parse_decimal("2e+", &end, &x) == GD_NUM_OK && x == 2 && *end == 'e',
+              "gd_parse_decimal reads 2 of 2e+ (an exponent needs digits)");
 }
 
 static void test_alloc(void) {
@@ -151,6 +177,7 @@ int main(void) {
     test_variates();
     test_normals_batch();
     test_params();
+    test_decimal();
     test_alloc();
     return gdt_summary();
 }

@@ -95,6 +95,27 @@ long gd_alloc_fail_after(long n);
 void gd_assert_fail(const char *expr, const char *file, int line);
 #define GD_ASSERT(x) ((x) ? (void)0 : gd_assert_fail(#x, __FILE__, __LINE__))
 
+/* Reads a decimal number at the start of s, the one syntax gdlab accepts
+ * for numbers anywhere (parameters, grids, files, expressions):
+ * [+-] digits [. digits] [(e|E) [+-] digits], or with the digits before
+ * the point left out (".5"). No white space, no hex ("0x10"), no "inf" or
+ * "nan" (callers that take those spell them out). *end (if end is not
+ * NULL) is set past the number. Returns GD_NUM_OK, GD_NUM_NONE (no number
+ * at s; *end = s), GD_NUM_OVERFLOW (beyond +-DBL_MAX) or GD_NUM_UNDERFLOW
+ * (non-zero digits that round to zero, as 1e-400): both refused, so that
+ * 1e-400 is not silently 0 while 1e400 is an error. Subnormals are
+ * numbers. */
+enum { GD_NUM_OK = 0, GD_NUM_NONE, GD_NUM_OVERFLOW, GD_NUM_UNDERFLOW };
+int gd_parse_decimal(const char *s, const char **end, double *x);
+
+/* gd_parse_decimal over the whole of s (nothing may follow): GD_NUM_OK,
+ * or the reason it is not a number. */
+int gd_parse_number(const char *s, double *x);
+
+/* Why gd_parse_decimal refused: "" for GD_NUM_OK, "not a decimal number",
+ * "too large", "too small: rounds to 0". A static string. */
+const char *gd_parse_number_why(int code);
+
 /* Wall-clock seconds since an arbitrary origin (monotonic). */
 double gd_now(void);
 

@@ -65,10 +65,8 @@ int gd_cli_usage(const char *fmt, const char *arg) {
 }
 
 int gd_cli_count(const char *opt, const char *s, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || *end || x != floor(x) || x < lo || x > hi || errno) {
+    double x;
+    if (gd_parse_number(s, &x) != GD_NUM_OK || x != floor(x) || x < lo || x > hi) {
         fprintf(stderr, "gdlab: %s: expected a whole number in [%.0f, %.0f], got '%s'\n", opt,
                 lo, hi, s);
         return CLI_EXIT_USAGE;

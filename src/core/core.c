@@ -2,6 +2,8 @@
  * wrapper (with failure injection for tests), assertions and the clock. */
 #define _POSIX_C_SOURCE 200809L
 #include "gdlab/core.h"
+#include <errno.h>
+#include <math.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,4 +124,61 @@ double gd_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- decimal numbers ------------------------------------------------------ */
+
+static int dec_digits(const char *s, size_t *i, int *nonzero) {
+    size_t j = *i;
+    while (s[j] >= '0' && s[j] <= '9') *nonzero |= s[j++] != '0';
+    const int any = j > *i;
+    *i = j;
+    return any;
+}
+
+int gd_parse_decimal(const char *s, const char **end, double *x) {
+    size_t i = 0;
+    int nonzero = 0, ignore = 0;
+    if (end) *end = s;
+    *x = 0;
+    if (s[i] == '+' || s[i] == '-') i++;
+    int any = dec_digits(s, &i, &nonzero);
+    if (s[i] == '.') {
+        i++;
+        any |= dec_digits(s, &i, &nonzero);
+    }
+    if (!any) return GD_NUM_NONE;
+    if (s[i] == 'e' || s[i] == 'E') {
+        size_t j = i + 1;
+        if (s[j] == '+' || s[j] == '-') j++;
+        if (dec_digits(s, &j, &ignore)) i = j; /* "2e" is 2 followed by e */
+    }
+    /* strtod on a copy of exactly the span read, so that it cannot read
+     * further (hex, nan(...)) than the syntax above allows. */
+    char buf[128];
+    if (i >= sizeof buf) return GD_NUM_NONE;
+    memcpy(buf, s, i);
+    buf[i] = '\0';
+    errno = 0;
+    const double v = strtod(buf, NULL);
+    if (end) *end = s + i;
+    if (!isfinite(v)) return GD_NUM_OVERFLOW;
+    if (v == 0 && nonzero) return GD_NUM_UNDERFLOW;
+    *x = v;
+    return GD_NUM_OK;
+}
+
+int gd_parse_number(const char *s, double *x) {
+    const char *end;
+    const int rc = gd_parse_decimal(s, &end, x);
+    return rc == GD_NUM_OK && *end ? GD_NUM_NONE : rc;
+}
+
+const char *gd_parse_number_why(int code) {
+    switch (code) {
+    case GD_NUM_OK: return "";
+    case GD_NUM_OVERFLOW: return "too large";
+    case GD_NUM_UNDERFLOW: return "too small: rounds to 0";
+    default: return "not a decimal number";
+    }
 }

@@ -3,7 +3,6 @@
  * expected. */
 #include "gdlab/experiment.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +41,14 @@ static gd_status parse_value(const gd_param_spec *s, const char *text,
         out->x = INFINITY;
         return GD_OK;
     }
-    char *end;
-    errno = 0;
-    double x = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(x))
+    double x;
+    const int why = gd_parse_number(text, &x);
+    if (why == GD_NUM_NONE)
         return gd_error(ctx, GD_EINVAL, "--%s: expected %s, got '%s'",
                         s->name, want, text);
+    if (why != GD_NUM_OK)
+        return gd_error(ctx, GD_EINVAL, "--%s: expected %s, got %s (%s)",
+                        s->name, want, text, gd_parse_number_why(why));
     if (s->kind == GD_PARAM_INT && x != floor(x))
         return gd_error(ctx, GD_EINVAL,
                         "--%s: expected %s, got '%s' (not a whole number)",
