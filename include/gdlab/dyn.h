@@ -65,6 +65,12 @@ double gd_obj_eval(gd_obj *o, const double *x, double *grad, double *hess);
 gd_status gd_obj_parse_point(gd_ctx *ctx, const gd_obj *o, const char *text,
                              const char *what, double *x);
 
+/* A start must be a point where the objective, its gradient and its
+ * Hessian are finite: GD_EINVAL otherwise, naming the parameter `what`,
+ * the point and the first non-finite quantity ("--x0: the objective is
+ * not finite at the start x = -1: f = nan"). */
+gd_status gd_obj_check_start(gd_ctx *ctx, gd_obj *o, const double *x, const char *what);
+
 gd_obj *gd_obj_clone(const gd_obj *o);
 void gd_obj_free(gd_obj *o);
 

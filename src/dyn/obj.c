@@ -343,3 +343,30 @@ gd_status gd_obj_parse_point(gd_ctx *ctx, const gd_obj *o, const char *text, con
     gd_free(seen);
     return st;
 }
+
+gd_status gd_obj_check_start(gd_ctx *ctx, gd_obj *o, const double *x, const char *what) {
+    const size_t n = o->n;
+    double *g = gd_malloc((n + n * n) * sizeof *g);
+    if (!g) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    const double f = gd_obj_eval(o, x, g, g + n);
+    const char *bad = NULL;
+    size_t at = 0;
+    if (!isfinite(f)) bad = "f";
+    for (size_t i = 0; !bad && i < n + n * n; i++)
+        if (!isfinite(g[i])) bad = i < n ? "a partial derivative" : "a second derivative", at = i;
+    gd_status st = GD_OK;
+    if (bad) {
+        char pt[256] = "";
+        for (size_t i = 0, u = 0; i < n && u < sizeof pt - 40; i++)
+            u += (size_t)snprintf(pt + u, sizeof pt - u, "%s%s = %.17g", i ? ", " : "", o->names[i], x[i]);
+        char which[160];
+        if (at < n) snprintf(which, sizeof which, "d/d%s", o->names[at]);
+        else snprintf(which, sizeof which, "d2/d%s d%s", o->names[(at - n) / n], o->names[(at - n) % n]);
+        st = gd_error(ctx, GD_EINVAL,
+                      "%s: the objective %s is not finite at the start %s: %s%s%s = %s (a start needs a finite "
+                      "value, gradient and Hessian)", what, o->text, pt, bad, *bad == 'f' ? "" : " ",
+                      *bad == 'f' ? "" : which, isnan(*bad == 'f' ? f : g[at]) ? "nan" : "inf");
+    }
+    gd_free(g);
+    return st;
+}

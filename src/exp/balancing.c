@@ -215,6 +215,9 @@ static gd_status choose_problem(gd_ctx *ctx, const gd_params *pp, gd_result *r, 
                             "problem's parameters (or --problem)", ss, verb(ss), ms);
         if (ss[0]) {
             *kind = "scalar";
+            /* summary.json records the problem that ran, not the default. */
+            if (gd_result_param_add(r, "problem", *kind, GD_NAN, 0) != GD_OK)
+                return gd_error(ctx, GD_ENOMEM, "out of memory");
             gd_result_note(r, "the scalar problem 1/2 (mu - x y)^2, because only its parameters (%s) were given", ss);
         }
         return GD_OK;

@@ -178,6 +178,46 @@ static void scalar_iv(gd_result *r, const char *name, double value, const double
     snprintf(nm, sizeof nm, "%s_hi", name), gd_result_scalar(r, nm, iv.hi, GD_NAN);
 }
 
+static int cmp_pair(const void *a, const void *b) {
+    const double *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0]) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Distinct values of (u, v) among n pairs (v NULL: of u alone); tmp: 2 n
+ * doubles of scratch. */
+static size_t distinct(const double *u, const double *v, size_t n, double *tmp) {
+    for (size_t i = 0; i < n; i++) tmp[2 * i] = u[i], tmp[2 * i + 1] = v ? v[i] : 0;
+    qsort(tmp, n, 2 * sizeof *tmp, cmp_pair);
+    size_t k = n > 0;
+    for (size_t i = 1; i < n; i++) k += cmp_pair(tmp + 2 * i, tmp + 2 * i - 2) != 0;
+    return k;
+}
+
+/* The points must determine the law: a curve c + A x^-alpha through its
+ * values at x is fixed by three distinct x (two fix only a difference of
+ * values, which any alpha matches), so the chinchilla form needs three
+ * distinct N and three distinct D (and 5 distinct (N, D) runs), the power
+ * form three distinct x and the broken power law six. 50 copies of one
+ * run fit anything: refused, not reported as an optimum. */
+static gd_status identifiable(gd_ctx *ctx, const gd_fit_spec *s, const gd_fit_data *d, const char *what) {
+    const size_t np = gd_fit_nparams(s->form), need1 = s->form == GD_FIT_CHINCHILLA ? 3 : np;
+    double *tmp = gd_malloc((2 * d->n + 1) * sizeof *tmp);
+    if (!tmp) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    const int ch = s->form == GD_FIT_CHINCHILLA;
+    const size_t k1 = distinct(d->x1, NULL, d->n, tmp), k2 = ch ? distinct(d->x2, NULL, d->n, tmp) : 0;
+    const size_t pairs = ch ? distinct(d->x1, d->x2, d->n, tmp) : k1;
+    gd_free(tmp);
+    if (s->form == GD_FIT_CHINCHILLA && (k1 < 3 || k2 < 3 || pairs < np))
+        return gd_error(ctx, GD_EINVAL, "%s: %zu distinct N, %zu distinct D and %zu distinct (N, D) runs: the "
+                        "chinchilla form needs at least 3 distinct N and 3 distinct D (two values of N fix only "
+                        "the difference of A/N^alpha between them, which every alpha matches) and %zu distinct runs",
+                        what, k1, k2, pairs, np);
+    if (s->form != GD_FIT_CHINCHILLA && k1 < need1)
+        return gd_error(ctx, GD_EINVAL, "%s: %zu distinct x: the %s form has %zu parameters and needs at least %zu "
+                        "distinct x", what, k1, gd_fit_form_name(s->form), np, need1);
+    return GD_OK;
+}
+
 /* The whole fit of a file: read, drop, fit, second route, bootstrap,
  * derived quantities, holdout, series and plots. */
 static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const char *path, fit_out *o) {
@@ -204,6 +244,10 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
         drop = u.n > np ? u.n - np : 0;
         gd_result_note(r, "--drop-highest: the default %zu clipped to %zu (%zu runs, %zu parameters of the %s form)",
                        d0, drop, u.n, np, gd_fit_form_name(s->form));
+        char t[32];
+        snprintf(t, sizeof t, "%zu", drop); /* summary.json records the value used */
+        if (gd_result_param_add(r, "drop-highest", t, (double)drop, 1) != GD_OK)
+            return runs_free(&u), gd_error(ctx, GD_ENOMEM, "out of memory");
     }
     if (drop + np > u.n) {
         st = drop ? gd_error(ctx, GD_EINVAL, "%s: %zu runs; --drop-highest %zu leaves fewer than the %zu parameters of "
@@ -218,6 +262,9 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
     size_t m;
     gd_fit_data d = kept(&u, NULL, buf, &m);
     const size_t starts = (size_t)gd_params_real(pa, "starts");
+    char what[600];
+    snprintf(what, sizeof what, "%s: the %zu runs fitted", path, m);
+    if ((st = identifiable(ctx, s, &d, what)) != GD_OK) goto out;
     if ((st = gd_fit_run(ctx, s, &d, starts, &o->best)) != GD_OK) goto out;
     const double *th = o->best.theta;
     double rep[GD_FIT_MAXP];
@@ -327,7 +374,8 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
             size_t n1, n2;
             gd_fit_data dtr = kept(&u, use, hb, &n1);
             gd_fit_result hr;
-            if ((st = gd_fit_run(ctx, s, &dtr, starts, &hr)) == GD_OK) {
+            snprintf(what, sizeof what, "--holdout %g: the %zu runs below it", hold, n1);
+            if ((st = identifiable(ctx, s, &dtr, what)) == GD_OK && (st = gd_fit_run(ctx, s, &dtr, starts, &hr)) == GD_OK) {
                 gd_fit_data dte = kept(&u, test, hb, &n2);
                 const gd_fit_errors e = gd_fit_errors_at(s, hr.theta, &dte, NULL);
                 gd_result_scalar(r, "holdout_rmse_log", e.rmse_log, GD_NAN);
@@ -426,9 +474,38 @@ out:
     return st;
 }
 
+/* The two routes to the chinchilla optimum: they agree, or the optimum is
+ * not certain. A disagreement is no evidence against any law, so the
+ * verdict is then inconclusive (with a note), never refuted: the
+ * parameters reported are L-BFGS's, the better objective of the two is
+ * in the scalars. */
+static gd_status routes_claim(gd_result *r, const fit_out *o) {
+    double vr[5], rep[5], dmax = 0;
+    gd_fit_report(&o->spec, o->best.theta, rep);
+    gd_fit_report(&o->spec, o->varpro_theta, vr);
+    for (int j = 0; j < 5; j++) dmax = fmax(dmax, fabs(vr[j] - rep[j]) / fabs(rep[j]));
+    const double dF = (o->varpro_objective - o->best.objective) / o->best.objective;
+    const int agree = fabs(dF) <= 1e-9 && dmax <= 1e-4;
+    char meas[512];
+    snprintf(meas, sizeof meas, "objectives %.12g (L-BFGS, %zu of %zu starts at the best, |grad| %.2g) and "
+             "%.12g (variable projection): relative difference %.2g; parameters within %.2g relative",
+             o->best.objective, o->best.starts_at_best, o->best.starts, o->best.grad_norm, o->varpro_objective, dF, dmax);
+    if (!agree)
+        gd_result_note(r, "the two routes to the optimum disagree (%s): the global optimum is not certain, and the "
+                       "parameters (L-BFGS's) may not be the best fit; more --starts, or more distinct runs, may settle it",
+                       meas);
+    return gd_result_claim(r, "fit-routes-agree", SRC_CH, agree ? GD_VERDICT_CONFIRMED : GD_VERDICT_INCONCLUSIVE,
+                           "gdlab's multi-start L-BFGS and its variable projection reach the same optimum",
+                           "objectives within 1e-9 and parameters within 1e-4, relative", meas,
+                           "L-BFGS (liblbfgs) from the %zu best of %zu grid points, polished by Newton steps; "
+                           "variable projection: (alpha, beta) by grid and Nelder-Mead, E, A, B >= 0 by IRLS "
+                           "with exact NNLS; a disagreement is inconclusive, not refuted", o->best.starts, o->best.grid);
+}
+
 static gd_status run_fit(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     fit_out o;
-    const gd_status st = fit_file(pa, ctx, r, gd_params_str(pa, "file"), &o);
+    gd_status st = fit_file(pa, ctx, r, gd_params_str(pa, "file"), &o);
+    if (st == GD_OK && o.spec.form == GD_FIT_CHINCHILLA) st = routes_claim(r, &o);
     gd_free(o.boot), gd_free(o.data);
     return st;
 }
@@ -515,7 +592,7 @@ static gd_status run_ch(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     st = fit_file(pa, ctx, r, *file ? file : path, &o);
     gd_free(path);
     if (st == GD_OK && (o.spec.form != GD_FIT_CHINCHILLA || o.K < 100))
-        st = gd_error(ctx, GD_EINVAL, "chinchilla-fit: its claims need --form chinchilla and --bootstrap >= 100");
+        st = gd_error(ctx, GD_EINVAL, "its claims need --form chinchilla and --bootstrap >= 100");
     if (st != GD_OK) {
         gd_free(o.boot), gd_free(o.data);
         return st;
@@ -561,24 +638,7 @@ static gd_status run_ch(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
                              "a = beta / (alpha + beta) of every resample; percentile interval");
     }
     gd_free(a);
-    /* the two routes to the optimum */
-    if (st == GD_OK) {
-        double vr[5], rep[5], dmax = 0;
-        gd_fit_report(&o.spec, o.best.theta, rep);
-        gd_fit_report(&o.spec, o.varpro_theta, vr);
-        for (int j = 0; j < 5; j++) dmax = fmax(dmax, fabs(vr[j] - rep[j]) / fabs(rep[j]));
-        const double dF = (o.varpro_objective - o.best.objective) / o.best.objective;
-        snprintf(meas, sizeof meas, "objectives %.12g (L-BFGS, %zu of %zu starts at the best, |grad| %.2g) and "
-                 "%.12g (variable projection): relative difference %.2g; parameters within %.2g relative", 
-                 o.best.objective, o.best.starts_at_best, o.best.starts, o.best.grad_norm, o.varpro_objective, dF, dmax);
-        st = gd_result_claim(r, "fit-routes-agree", SRC_CH,
-                             fabs(dF) <= 1e-9 && dmax <= 1e-4 ? GD_VERDICT_CONFIRMED : GD_VERDICT_REFUTED,
-                             "gdlab's multi-start L-BFGS and its variable projection reach the same optimum",
-                             "objectives within 1e-9 and parameters within 1e-4, relative", meas,
-                             "L-BFGS (liblbfgs) from the %zu best of %zu grid points, polished by Newton steps; "
-                             "variable projection: (alpha, beta) by grid and Nelder-Mead, E, A, B >= 0 by IRLS "
-                             "with exact NNLS", o.best.starts, o.best.grid);
-    }
+    if (st == GD_OK) st = routes_claim(r, &o);
     gd_free(o.boot), gd_free(o.data);
     return st == GD_OK ? zipf_check(pa, ctx, r) : st;
 }

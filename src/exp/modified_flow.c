@@ -56,11 +56,13 @@ static gd_status build(const gd_params *p, gd_ctx *ctx, gd_obj **op, double **x0
     if (!x0) { gd_obj_free(o); return gd_error(ctx, GD_ENOMEM, "out of memory"); }
     const char *xs = gd_params_str(p, "x0");
     if (*xs) {
-        gd_status st = gd_obj_parse_point(ctx, o, xs, "--x0", x0);
+        const gd_status st = gd_obj_parse_point(ctx, o, xs, "--x0", x0);
         if (st != GD_OK) { gd_free(x0), gd_obj_free(o); return st; }
     } else {
         for (size_t i = 0; i < n; i++) x0[i] = 1;
     }
+    gd_status st = gd_obj_check_start(ctx, o, x0, *xs ? "--x0" : "the default start (1, ..., 1)");
+    if (st != GD_OK) { gd_free(x0), gd_obj_free(o); return st; }
     *op = o, *x0p = x0;
     return GD_OK;
 }

@@ -213,7 +213,9 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         goto done;
     }
     double x0;
-    if ((st = gd_obj_parse_point(ctx, o, gd_params_str(p, "x0"), "--x0", &x0)) != GD_OK) goto done;
+    if ((st = gd_obj_parse_point(ctx, o, gd_params_str(p, "x0"), "--x0", &x0)) != GD_OK ||
+        (st = gd_obj_check_start(ctx, o, &x0, "--x0")) != GD_OK)
+        goto done;
 
     /* sigma^2: variance of f1' over one period; f1 must be periodic. */
     double m1, sigma2;

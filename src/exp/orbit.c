@@ -20,6 +20,18 @@
 #define KCHAOS 8.0
 /* Largest number of kept iterate values (doubles) an experiment allocates. */
 #define MAX_KEPT 2.5e8
+/* Largest number of GD steps one run takes (starts or learning rates x
+ * steps each): about 20 minutes at 1e7 steps a second, the speed of GD on
+ * an expression of a few variables; sgd-diag's cap is 1e13 updates of a
+ * recursion a thousand times cheaper. */
+#define MAX_STEPS 1e10
+
+/* Refuses a run of `runs` GD paths of `steps` steps each beyond MAX_STEPS. */
+static gd_status steps_cap(gd_ctx *ctx, const char *what, double runs, double steps) {
+    if (runs * steps <= MAX_STEPS) return GD_OK;
+    return gd_error(ctx, GD_EINVAL, "%s = %.0f x %.0f = %.6g GD steps exceeds %.0e; lower one of them", what, runs,
+                    steps, runs * steps, MAX_STEPS);
+}
 
 static const char SRC[] = "seeds/003_068e10e0fff05d77.txt (Tao and Wang; Wang, Chen, Zhao and Tao, ICLR 2022)";
 
@@ -91,7 +103,7 @@ static gd_status parse_etas(gd_ctx *ctx, const gd_params *p, double **eta, size_
 }
 
 /* --x0: one point, or several separated by ';' (up to max). */
-static int parse_starts(gd_ctx *ctx, const gd_obj *f, const char *text, double *x, int max) {
+static int parse_starts(gd_ctx *ctx, gd_obj *f, const char *text, double *x, int max) {
     const size_t n = gd_obj_dim(f);
     char buf[1024];
     if (strlen(text) >= sizeof buf) {
@@ -107,7 +119,9 @@ static int parse_starts(gd_ctx *ctx, const gd_obj *f, const char *text, double *
             gd_error(ctx, GD_EINVAL, "--x0: at most %d start points separated by ';'", max);
             return -1;
         }
-        if (gd_obj_parse_point(ctx, f, s, "--x0", x + (size_t)k * n) != GD_OK) return -1;
+        if (gd_obj_parse_point(ctx, f, s, "--x0", x + (size_t)k * n) != GD_OK ||
+            gd_obj_check_start(ctx, f, x + (size_t)k * n, "--x0") != GD_OK)
+            return -1;
         k++;
     }
     return k;
@@ -296,10 +310,16 @@ static gd_status run_diagram(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         return gd_error(ctx, GD_EINVAL, "--eta count x --steps x variables = %zu x %zu x %zu exceeds %.2g kept "
                         "values (2 GB); use fewer learning rates or --steps", neta, K, n, MAX_KEPT);
     }
+    if (steps_cap(ctx, "learning rates x (--transient + --steps)", (double)neta,
+                  gd_params_real(p, "transient") + (double)K) != GD_OK) {
+        gd_free(eta), gd_obj_free(f);
+        return GD_EINVAL;
+    }
     double *x0 = gd_malloc(n * sizeof *x0), *pts = gd_malloc(neta * K * n * sizeof *pts);
     int *per = gd_malloc(neta * sizeof *per);
     if (!x0 || !pts || !per) st = gd_error(ctx, GD_ENOMEM, "out of memory for %zu x %zu kept iterates", neta, K);
     else st = gd_obj_parse_point(ctx, f, gd_params_str(p, "x0"), "--x0", x0);
+    if (st == GD_OK) st = gd_obj_check_start(ctx, f, x0, "--x0");
     const double tol = gd_params_real(p, "tol"), bound = gd_params_real(p, "bound");
     if (st == GD_OK)
         st = gd_orbit_diagram(ctx, f, eta, neta, x0, (long)gd_params_real(p, "transient"), K, tol, bound,
@@ -451,6 +471,8 @@ static gd_status run_lyap(const gd_params *p, gd_ctx *ctx, gd_result *r) {
     long *div = gd_malloc(neta * sizeof *div);
     if (!x0 || !lam || !se || !div) st = gd_error(ctx, GD_ENOMEM, "out of memory");
     else st = gd_obj_parse_point(ctx, f, gd_params_str(p, "x0"), "--x0", x0);
+    if (st == GD_OK) st = gd_obj_check_start(ctx, f, x0, "--x0");
+    if (st == GD_OK) st = steps_cap(ctx, "learning rates x (--transient + --steps)", (double)neta, (double)transient + (double)steps);
     if (st == GD_OK && steps < (long)nb)
         st = gd_error(ctx, GD_EINVAL, "--steps: need at least --batches (%zu) steps, got %ld", nb, steps);
     if (st == GD_OK) {
@@ -669,6 +691,11 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         gd_obj_free(f);
         return gd_error(ctx, GD_EINVAL, "--grid starts x --max-period x variables = %zu x %zu x %zu exceeds %.2g "
                         "kept values (2 GB); use a coarser --grid or a smaller --max-period", m, P, n, MAX_KEPT);
+    }
+    if (steps_cap(ctx, "--grid starts x (--transient + 2 --max-period)", (double)m,
+                  gd_params_real(p, "transient") + 2.0 * (double)P) != GD_OK) {
+        gd_obj_free(f);
+        return GD_EINVAL;
     }
     double *base = gd_calloc(n, sizeof *base), *starts = gd_malloc(m * n * sizeof *starts);
     double *pts = gd_malloc(m * P * n * sizeof *pts), *mm = gd_malloc(m * sizeof *mm);

@@ -245,6 +245,8 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         } else {
             for (size_t i = 0; i < nu; i++) x0[i] = 1;
         }
+        if ((st = gd_obj_check_start(ctx, u, x0, xs && *xs ? "--x0" : "the default start (1, ..., 1)")) != GD_OK)
+            goto done;
         memcpy(c, x0, nu * sizeof *c);
         if ((st = gd_flow_hess_eig(ctx, u, x0, ev, V)) != GD_OK) goto done;
         const double L0 = ev[nu - 1];

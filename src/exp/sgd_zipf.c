@@ -61,6 +61,19 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                              gd_params_real(p, "teacher"), gd_params_real(p, "noise"));
     if (!z) return gd_ctx_failed(ctx);
     gd_status st = GD_OK;
+    /* The Monte Carlo's limits are checked before any work: a width or a
+     * step count it cannot run is bad input, said at once. */
+    if (R > 0 && (isinf(T) || T * (double)R > 1e11)) {
+        st = gd_error(ctx, GD_EINVAL, "--replicas: Monte Carlo needs finite --steps "
+                      "with steps x replicas <= 1e11");
+        goto done;
+    }
+    if (R > 0 && !(gd_zipf_rank_limit(z, N) <= 1e7)) {
+        st = gd_error(ctx, GD_EINVAL, "--width: Monte Carlo (--replicas %ld) keeps one weight per feature and needs "
+                      "N^(1/b) <= 1e7 features; got %g (use --replicas 0 for the exact loss alone)", R,
+                      gd_zipf_rank_limit(z, N));
+        goto done;
+    }
     double eta = gd_params_real(p, "eta"), L, err;
     if (gd_params_is_opt(p, "eta")) {
         if ((st = gd_exp_zipf_optimum(ctx, z, N, T, eta_max, &eta, &L)) != GD_OK) goto done;
@@ -89,11 +102,6 @@ static gd_status run(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         if ((st = gd_series_append(s, row)) != GD_OK) goto done;
     }
     if (R > 0) {
-        if (isinf(T) || T * (double)R > 1e11) {
-            st = gd_error(ctx, GD_EINVAL, "--replicas: Monte Carlo needs finite --steps "
-                          "with steps x replicas <= 1e11");
-            goto done;
-        }
         double lmc, se;
         if ((st = gd_zipf_mc(ctx, z, N, (long)T, eta, R, &lmc, &se)) != GD_OK) goto done;
         gd_result_scalar(r, "loss_mc", lmc, se);

@@ -202,6 +202,13 @@ static int cmp_long(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* A clipped default in summary.json's params: the value that ran. */
+static gd_status record_used(gd_result *r, const char *name, size_t v) {
+    char t[32];
+    snprintf(t, sizeof t, "%zu", v);
+    return gd_result_param_add(r, name, t, (double)v, 1);
+}
+
 /* The sizes against the data set: --m, --batch, --b-grid and --flat-runs.
  * A default that does not fit a small data set is clipped to it (said in a
  * note); an explicit value that does not fit is refused, every one in one
@@ -228,10 +235,14 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
         if (gd_params_is_set(p, "m")) gd_exp_addf(bad, sizeof bad, "; --m: %zu examples asked, the data set has %zu", *m, n);
         else gd_result_note(r, "--m: the default %zu is more than the data set's %zu examples: m = %zu", *m, n, n);
         *m = n; /* refused or clipped: the rest is checked against the data */
+        if (!gd_params_is_set(p, "m") && record_used(r, "m", n) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
     }
     if (*b > *m) {
         if (gd_params_is_set(p, "batch")) gd_exp_addf(bad, sizeof bad, "; --batch: %zu is larger than m = %zu", *b, *m);
-        else gd_result_note(r, "--batch: the default %zu is larger than m = %zu: batch %zu", *b, *m, *m), *b = *m;
+        else {
+            gd_result_note(r, "--batch: the default %zu is larger than m = %zu: batch %zu", *b, *m, *m), *b = *m;
+            if (record_used(r, "batch", *m) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
+        }
     }
     int k = 0;
     for (int i = 0; i < *nb; i++)
