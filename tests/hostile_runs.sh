@@ -82,7 +82,9 @@ expect 0 "the default 5 clipped to 2" -- run chinchilla-fit --file "$T/hold.csv"
 json "$T/ch/summary.json" "d['params']['drop-highest'] == 2"
 printf 'a,b,value\n1,2,0.5\n2,1,0.1\n3,3,0.9\n0,1,0.2\n1,1,0.4\n2,2,0.7\n' > "$T/six.csv"
 expect 0 "m = 6" -- run stability --data "$T/six.csv" --target value --out "$T/st6"
-json "$T/st6/summary.json" "d['params']['m'] == 6 and d['params']['batch'] <= 6"
+json "$T/st6/summary.json" "d['params']['m'] == 6 and d['params']['batch'] == 4 and d['params']['b-grid'] == '1,2,4' and d['params']['flat-runs'] == '0.5:1,0.5:4,1:4'"
+expect 0 "batches of 23 pairs" -- run modadd --p 5 --optimizer sgd --steps 3 --width 8 --out "$T/ma"
+json "$T/ma/summary.json" "d['params']['batch'] == 23"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

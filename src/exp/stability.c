@@ -209,6 +209,17 @@ static gd_status record_used(gd_result *r, const char *name, size_t v) {
     return gd_result_param_add(r, name, t, (double)v, 1);
 }
 
+/* The same for a clipped list: batches "b1,b2,..." (fe NULL) or flat runs
+ * "eta:b,...". */
+static gd_status record_list(gd_result *r, const char *name, const double *fe, const size_t *b, int n) {
+    char t[1024] = "";
+    for (int i = 0; i < n; i++) {
+        if (fe) gd_exp_addf(t, sizeof t, "%s%.17g:%zu", i ? "," : "", fe[i], b[i]);
+        else gd_exp_addf(t, sizeof t, "%s%zu", i ? "," : "", b[i]);
+    }
+    return gd_result_param_add(r, name, t, GD_NAN, 0);
+}
+
 /* The sizes against the data set: --m, --batch, --b-grid and --flat-runs.
  * A default that does not fit a small data set is clipped to it (said in a
  * note); an explicit value that does not fit is refused, every one in one
@@ -252,6 +263,7 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
     if (k < *nb && !gd_params_is_set(p, "b-grid")) {
         if (k == 0) bg[k++] = *m;
         gd_result_note(r, "--b-grid: the default's batches above m = %zu are left out", *m);
+        if (record_list(r, "b-grid", NULL, bg, k) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
     }
     *nb = k;
     k = 0;
@@ -259,8 +271,10 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
         if (fb[i] <= *m) fe[k] = fe[i], fb[k++] = fb[i];
         else if (gd_params_is_set(p, "flat-runs"))
             gd_exp_addf(bad, sizeof bad, "; --flat-runs: batch %zu of pair %d is larger than m = %zu", fb[i], i + 1, *m);
-    if (k < *nf && !gd_params_is_set(p, "flat-runs"))
+    if (k < *nf && !gd_params_is_set(p, "flat-runs")) {
         gd_result_note(r, "--flat-runs: the default's runs with a batch above m = %zu are left out", *m);
+        if (record_list(r, "flat-runs", fe, fb, k) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
+    }
     *nf = k;
     return bad[0] ? gd_error(ctx, GD_EINVAL, "%s", bad + 2) : GD_OK;
 }
