@@ -7,7 +7,8 @@
  *   8 any parameter of any experiment (gd_params_set; bytes 2 and 3 choose
  *     the experiment and the parameter)
  * Properties: what parses satisfies the documented contract (counts within
- * the maximum, values in range and finite, schedule rates >= 0, not NaN);
+ * the maximum, values in range and finite, schedule rates >= 0, not NaN; a
+ * parameter's number is in gdlab's decimal syntax, gd_parse_number);
  * what is refused is GD_EINVAL with a message naming the parameter. */
 #include "fuzz.h"
 
@@ -48,6 +49,9 @@ static void params(const uint8_t *data, size_t size, gd_ctx *ctx) {
         FUZZ_CHECK(isfinite(x) || (x == INFINITY && (sp->flags & GD_PARAM_INF)), "a value is finite or an allowed inf");
         FUZZ_CHECK(sp->kind != GD_PARAM_INT || !isfinite(x) || x == floor(x), "a whole number is whole");
         FUZZ_CHECK(strcmp(gd_params_str(&p, sp->name), text) == 0, "the text is kept");
+        double y;
+        FUZZ_CHECK(x == INFINITY || (gd_parse_number(text, &y) == GD_NUM_OK && y == x),
+                   "an accepted number is written in gdlab's decimal syntax (no hex, no underflow to 0)");
     } else if (sp->kind == GD_PARAM_STRING) {
         FUZZ_CHECK(strcmp(gd_params_str(&p, sp->name), text) == 0, "the text is kept");
     }
