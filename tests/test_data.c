@@ -445,7 +445,6 @@ static void test_csv(void) {
     p = tpath("no-such-file.csv");
     expect_csv_error(p, GD_EIO, "missing file", "No such file", NULL, NULL);
     free(p);
-    expect_csv_error(root, GD_EIO, "a directory", NULL, NULL, NULL);
     st = gd_data_load(&ctx, "no-such-data-set", 1, &ds);
     gdt_check(st == GD_EIO && ds == NULL && strstr(ctx.err, "no-such-data-set"),
               "unknown name is a missing CSV path (\"%s\")", ctx.err);
@@ -480,6 +479,148 @@ static void test_csv(void) {
         free(full);
         free(t);
     }
+}
+
+static size_t idx_header(unsigned char *b, unsigned long magic, const unsigned long *dims, int nd);
+
+/* ---- bounds on what the readers read ------------------------------------ */
+
+/* Loads named columns that must fail with status want and a message holding
+ * the path and each of the (up to two) substrings. */
+static void expect_columns_error(const char *path, gd_status want, const char *what,
+                                 const char *s1, const char *s2) {
+    static const char *const names[] = {"a"};
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    double *v = (double *)&ctx;
+    size_t *ln = (size_t *)&ctx, n = 7;
+    gd_status st = gd_data_load_columns(&ctx, path, 1, names, &v, &ln, &n);
+    int ok = st == want && v == NULL && ln == NULL && n == 0 && strstr(ctx.err, path) &&
+             (!s1 || strstr(ctx.err, s1)) && (!s2 || strstr(ctx.err, s2));
+    gdt_check(ok, "columns %s: %s (\"%s\")", what, gd_status_name(st), ctx.err);
+    if (st == GD_OK) gd_free(v), gd_free(ln);
+}
+
+/* Appends `copies` gzip members, each the compression of `unit` repeated
+ * to `len` bytes, to root/name (zlib reads concatenated members as one
+ * stream): a small file that decompresses to copies * len bytes. */
+static char *write_bomb(const char *name, const char *head, const char *unit, size_t len,
+                        size_t copies) {
+    char *raw = malloc(len), *p = tpath(name);
+    size_t ul = strlen(unit);
+    if (!raw) abort();
+    for (size_t i = 0; i < len; i++) raw[i] = ul ? unit[i % ul] : '\0';
+    uLongf clen = compressBound(len) + 64;
+    unsigned char *z = malloc(clen);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (!z || deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) abort();
+    zs.next_in = (Bytef *)raw, zs.avail_in = (uInt)len;
+    zs.next_out = z, zs.avail_out = (uInt)clen;
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) abort();
+    size_t zl = clen - zs.avail_out;
+    deflateEnd(&zs);
+    FILE *f = fopen(p, "wb");
+    if (!f) abort();
+    if (head) {
+        gzFile g = gzdopen(dup(fileno(f)), "wb");
+        if (!g || gzwrite(g, head, (unsigned)strlen(head)) != (int)strlen(head) || gzclose(g) != Z_OK) abort();
+        fseek(f, 0, SEEK_END);
+    }
+    for (size_t c = 0; c < copies; c++)
+        if (fwrite(z, 1, zl, f) != zl) abort();
+    if (fclose(f) != 0) abort();
+    free(raw), free(z);
+    return p;
+}
+
+static void test_bounds(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    alarm(60); /* a reader that blocks (a FIFO) or never ends fails the test */
+
+    /* A 2 MiB line without a newline: refused at its line, without reading
+     * further than the cap. */
+    {
+        size_t len = (size_t)2 << 20;
+        char *t = malloc(len + 4);
+        if (!t) abort();
+        memcpy(t, "a,b\n", 4);
+        memset(t + 4, '1', len);
+        char *p = write_file("long.csv", t, len + 4, 0);
+        expect_csv_error(p, GD_EINVAL, "a 2 MiB line", "line 2: line longer than 1048576 bytes", NULL, NULL);
+        expect_columns_error(p, GD_EINVAL, "a 2 MiB line", "line 2: line longer than 1048576 bytes", NULL);
+        free(p);
+        p = write_file("long.csv.gz", t, len + 4, 1);
+        expect_csv_error(p, GD_EINVAL, "a 2 MiB line (gzip)", "line 2: line longer than 1048576 bytes", NULL,
+                         NULL);
+        free(p);
+        /* The header line is bounded too. */
+        p = write_file("longhead.csv", t + 4, len, 0);
+        expect_csv_error(p, GD_EINVAL, "a 2 MiB header", "line 1: line longer than", NULL, NULL);
+        expect_columns_error(p, GD_EINVAL, "a 2 MiB header", "line 1: line longer than", NULL);
+        free(p);
+        free(t);
+    }
+    /* A NUL byte: named with its line and column as the data are read. */
+    {
+        char *p = write_file("nul2.csv", "a,b\n1,2\n3,\0\n", 12, 0);
+        expect_csv_error(p, GD_EINVAL, "a NUL byte", "line 3: a NUL byte at column 3: not a text file", NULL,
+                         NULL);
+        expect_columns_error(p, GD_EINVAL, "a NUL byte", "line 3: a NUL byte at column 3", NULL);
+        free(p);
+        p = write_file("nul1.csv", "a,\0b\n1,2\n", 9, 0);
+        expect_csv_error(p, GD_EINVAL, "a NUL byte in the header", "line 1: a NUL byte at column 3", NULL, NULL);
+        expect_columns_error(p, GD_EINVAL, "a NUL byte in the header", "line 1: a NUL byte at column 3", NULL);
+        free(p);
+    }
+    /* Not regular files: a FIFO (nobody writes to it: the open must not
+     * block), a directory, a character device. */
+    {
+        char *fifo = tpath("fifo.csv");
+        if (mkfifo(fifo, 0600) != 0) abort();
+        double t0 = gd_now();
+        expect_csv_error(fifo, GD_EINVAL, "a FIFO", ": not a regular file", NULL, NULL);
+        expect_columns_error(fifo, GD_EINVAL, "a FIFO", ": not a regular file", NULL);
+        gdt_check(gd_now() - t0 < 5.0, "a FIFO is refused promptly (%.1f s)", gd_now() - t0);
+        expect_csv_error(root, GD_EINVAL, "a directory", ": not a regular file", NULL, NULL);
+        expect_columns_error(root, GD_EINVAL, "a directory", ": not a regular file", NULL);
+        expect_csv_error("/dev/zero", GD_EINVAL, "/dev/zero", "/dev/zero: not a regular file", NULL, NULL);
+        expect_columns_error("/dev/zero", GD_EINVAL, "/dev/zero", "/dev/zero: not a regular file", NULL);
+        gd_dataset *ds = (gd_dataset *)&ctx;
+        gd_status st = gd_data_load(&ctx, "/dev/zero", 1, &ds);
+        gdt_check(st == GD_EINVAL && ds == NULL && strstr(ctx.err, "/dev/zero: not a regular file"),
+                  "gd_data_load(/dev/zero): refused (\"%s\")", ctx.err);
+        const unsigned long d1[1] = {1};
+        unsigned char lb[16];
+        size_t hl = idx_header(lb, 0x801, d1, 1);
+        lb[hl] = 0;
+        char *lp = write_file("one-label.idx", lb, hl + 1, 0);
+        expect_idx_error(fifo, lp, GD_EINVAL, "IDX images a FIFO", fifo, ": not a regular file", NULL);
+        expect_idx_error("/dev/zero", lp, GD_EINVAL, "IDX images /dev/zero", "/dev/zero: not a regular file",
+                         NULL, NULL);
+        expect_idx_error(root, lp, GD_EINVAL, "IDX images a directory", ": not a regular file", NULL, NULL);
+        free(lp);
+        free(fifo);
+    }
+    /* Gzip bombs: 1 GiB of zeros in 1 MB is a binary file (its first NUL
+     * byte stops the reading); 1.06 GiB of blank lines is refused once the
+     * reader has decompressed 1 GiB. */
+    {
+        char *p = write_bomb("zeros.csv.gz", NULL, "", (size_t)1 << 20, 1024);
+        double t0 = gd_now();
+        expect_csv_error(p, GD_EINVAL, "a gzip bomb of zeros", "line 1: a NUL byte at column 1", NULL, NULL);
+        gdt_check(gd_now() - t0 < 1.0, "the bomb of zeros is refused at once (%.2f s)", gd_now() - t0);
+        free(p);
+        p = write_bomb("blanks.csv.gz", "a,b\n", "                                                   \n",
+                       (size_t)1 << 20, 1088);
+        t0 = gd_now();
+        expect_csv_error(p, GD_EINVAL, "a gzip bomb of blank lines", "more than 1024 MiB", "decompress", NULL);
+        expect_columns_error(p, GD_EINVAL, "a gzip bomb of blank lines", "more than 1024 MiB", NULL);
+        gdt_check(1, "the bomb of blank lines took %.2f s", gd_now() - t0);
+        free(p);
+    }
+    alarm(0);
 }
 
 /* ---- named sets through $GDLAB_DATA -------------------------------------- */
@@ -727,6 +868,7 @@ int main(void) {
     test_csv();
     test_lookup();
     test_idx();
+    test_bounds();
     test_alloc_failures();
     if (getenv("GDLAB_TEST_KEEP")) printf("output kept in %s\n", root);
     else remove_tree(root);

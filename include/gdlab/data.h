@@ -4,7 +4,15 @@
  *
  * Errors name the file, the line (CSV) or the byte offset (IDX) and what
  * was expected; malformed, truncated or empty input is GD_EINVAL, a file
- * that cannot be read GD_EIO. Nothing crashes or hangs on bad input. */
+ * that cannot be read GD_EIO. Nothing crashes or hangs on bad input.
+ *
+ * Every reader takes regular files only (a directory, device, FIFO or
+ * socket is GD_EINVAL "PATH: not a regular file", refused before it is
+ * opened) and bounds what one file can make it do: CSV lines of at most
+ * 1 MiB ("PATH: line L: line longer than 1048576 bytes"), no NUL byte
+ * ("PATH: line L: a NUL byte at column C: not a text file", met as the
+ * data are read), at most 1 GiB of data after decompression, at most 2^27
+ * numbers in one data set (1 GiB as doubles). */
 #ifndef GDLAB_DATA_H
 #define GDLAB_DATA_H
 

@@ -1,8 +1,12 @@
 /* The CSV loader: numeric comma-separated files, plain or gzip-compressed
  * (zlib's gzread reads both), a header line, the target in the last
- * column. Lines of any length: the reader keeps a growing buffer and splits
- * lines itself (rather than with gzgets, whose fixed buffer cannot tell a
- * NUL byte in the data from the end of a line).
+ * column. The reader keeps a growing buffer and splits lines itself
+ * (rather than with gzgets, whose fixed buffer cannot tell a NUL byte in
+ * the data from the end of a line). What one file can make it do is
+ * bounded (data_internal.h): lines of at most GD_DATA_MAX_LINE bytes, at
+ * most GD_DATA_MAX_BYTES decompressed, GD_DATA_MAX_VALUES numbers; a NUL
+ * byte stops the reading where it is met (a binary file, or a gzip bomb of
+ * zeros, is refused at its first block).
  *
  * Every error names the file and the 1-based line, and the field where
  * one is at fault: "digits.csv: line 17, field 65: expected a number, got
@@ -10,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,8 @@ typedef struct line_reader {
     const char *path;
     char *buf;
     size_t cap, start, scan, end;
+    size_t nul;    /* offset in buf of the first NUL byte read, or SIZE_MAX */
+    size_t total;  /* bytes read (decompressed) so far */
     int eof;
     int zerr;      /* zlib error met at the end of the data, or Z_OK */
     char zmsg[96]; /* its message */
@@ -54,14 +61,30 @@ static gd_status read_error(gd_ctx *ctx, const line_reader *r, int errnum,
                     r->path, r->line + 1, msg);
 }
 
+/* The NUL byte at buf[r->nul], on the line beginning at buf[r->start]. */
+static gd_status nul_error(gd_ctx *ctx, const line_reader *r) {
+    return gd_error(ctx, GD_EINVAL, "%s: line %zu: a NUL byte at column %zu: not a text file",
+                    r->path, r->line + 1, r->nul - r->start + 1);
+}
+
+static gd_status long_line(gd_ctx *ctx, const line_reader *r) {
+    return gd_error(ctx, GD_EINVAL, "%s: line %zu: line longer than %zu bytes", r->path,
+                    r->line + 1, GD_DATA_MAX_LINE);
+}
+
 /* Returns the next line in *line (NUL-terminated in place, without its
- * '\n', of length *len), or *line = NULL at the end of the file. The line
- * stays valid until the next call. */
+ * '\n', of length *len <= GD_DATA_MAX_LINE), or *line = NULL at the end of
+ * the file. The line stays valid until the next call. A NUL byte is an
+ * error at its line (no more data are read once one is seen), as is a
+ * line longer than the bound (no more of it is read than the bound). */
 static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len) {
     *line = NULL;
     *len = 0;
     for (;;) {
         char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+        const size_t stop = nl ? (size_t)(nl - r->buf) : r->end;
+        if (r->nul < stop || (!nl && r->nul != SIZE_MAX)) return nul_error(ctx, r);
+        if (stop - r->start > GD_DATA_MAX_LINE) return long_line(ctx, r);
         if (nl) {
             *nl = '\0';
             *line = r->buf + r->start;
@@ -83,8 +106,14 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
             r->line++;
             return GD_OK;
         }
+        if (r->total > GD_DATA_MAX_BYTES)
+            return gd_error(ctx, GD_EINVAL,
+                            "%s: line %zu: more than %zu MiB of data (decompressed): refused "
+                            "(gdlab reads at most that much from one file)",
+                            r->path, r->line + 1, GD_DATA_MAX_BYTES >> 20);
         /* Move the partial line to the front, grow if it fills the buffer,
-         * and read more. */
+         * and read more. The buffer never needs more than the longest line
+         * allowed, its newline, the terminating NUL and a read's room. */
         if (r->start > 0) {
             memmove(r->buf, r->buf + r->start, r->end - r->start);
             r->end -= r->start;
@@ -92,16 +121,14 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
             r->start = 0;
         }
         if (r->cap - r->end < 4096) {
-            if (r->cap > (size_t)-1 / 2)
-                return gd_error(ctx, GD_ENOMEM, "%s: line %zu: line too long", r->path,
-                                r->line + 1);
             char *nb = gd_realloc(r->buf, 2 * r->cap);
             if (!nb) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
             r->buf = nb;
             r->cap *= 2;
         }
         size_t want = r->cap - r->end - 1;
-        if (want > INT_MAX) want = INT_MAX;
+        if (want > GD_DATA_MAX_LINE + 2 - r->end) want = GD_DATA_MAX_LINE + 2 - r->end;
+        if (want > GD_DATA_MAX_BYTES - r->total) want = GD_DATA_MAX_BYTES - r->total + 1;
         errno = 0;
         int got = gzread(r->gz, r->buf + r->end, (unsigned)want);
         int errnum = Z_OK;
@@ -117,7 +144,10 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
                          errnum == Z_ERRNO ? strerror(errno) : zlib_message(msg, r->path));
             }
         } else {
+            const char *z = memchr(r->buf + r->end, '\0', (size_t)got);
+            if (z) r->nul = (size_t)(z - r->buf);
             r->end += (size_t)got;
+            r->total += (size_t)got;
         }
     }
 }
@@ -210,8 +240,6 @@ static gd_status read_header(gd_ctx *ctx, line_reader *r, gd_data_csv_header hea
         len -= 3;
     }
     if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-    if (memchr(line, '\0', len))
-        return gd_error(ctx, GD_EINVAL, "%s: line 1: a NUL byte (not a text file?)", r->path);
     if (is_blank(line, len))
         return gd_error(ctx, GD_EINVAL, "%s: line 1: empty %s", r->path,
                         header == GD_DATA_CSV_HEADER_NONE ? "first line" : "header line");
@@ -288,11 +316,6 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
     if (!line) st = next_line(ctx, r, &line, &len);
     for (; st == GD_OK && line; st = next_line(ctx, r, &line, &len)) {
         if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-        if (memchr(line, '\0', len)) {
-            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: a NUL byte (not a text file?)",
-                          r->path, r->line);
-            break;
-        }
         if (is_blank(line, len)) {
             if (!blank_at) blank_at = r->line;
             continue;
@@ -357,14 +380,11 @@ static gd_status with_reader(gd_ctx *ctx, const char *path, reader_body body, vo
     r.cap = 1 << 16;
     r.buf = gd_malloc(r.cap);
     if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
-    errno = 0;
-    r.gz = gzopen(path, "rb");
-    gd_status st;
-    if (!r.gz) {
-        st = errno ? gd_error(ctx, GD_EIO, "%s: cannot open: %s", path, strerror(errno))
-                   : gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", path);
-    } else {
-        gzbuffer(r.gz, 1 << 17);
+    r.nul = SIZE_MAX;
+    void *gz = NULL;
+    gd_status st = gd_data_open(ctx, path, &gz);
+    r.gz = gz;
+    if (st == GD_OK) {
         st = body(ctx, &r, arg);
         int zc = gzclose_r(r.gz);
         if (st == GD_OK && zc != Z_OK)

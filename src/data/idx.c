@@ -66,17 +66,13 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
     size_t hlen = 4 + 4 * (size_t)ndims, got, i;
     f->data = NULL;
     f->len = 0;
-    errno = 0;
-    gzFile gz = gzopen(f->path, "rb");
-    if (!gz) {
-        if (errno)
-            return gd_error(ctx, GD_EIO, "%s: cannot open: %s", f->path, strerror(errno));
-        return gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", f->path);
-    }
-    gzbuffer(gz, 1 << 17);
+    void *g = NULL;
+    gd_status st = gd_data_open(ctx, f->path, &g);
+    if (st != GD_OK) return st;
+    gzFile gz = g;
     /* The magic number first, so that a wrong kind of file is named as
      * such even when it is shorter than the header expected. */
-    gd_status st = read_bytes(ctx, gz, f->path, 0, head, 4, &got);
+    st = read_bytes(ctx, gz, f->path, 0, head, 4, &got);
     if (st == GD_OK && got == 4) {
         st = read_bytes(ctx, gz, f->path, 4, head + 4, hlen - 4, &got);
         got += 4;
