@@ -701,13 +701,13 @@ static void test_idx(void) {
     for (int i = 0; i < 12; i++) im[hi + (size_t)i] = (unsigned char)(i * 23);
     lb[hl] = 2;
     lb[hl + 1] = 0;
-    lb[hl + 2] = 4;
+    lb[hl + 2] = 1;
     char *ip = write_file("im.idx", im, hi + 12, 0), *lp = write_file("lb.idx.gz", lb, hl + 3, 1);
     gd_status st = gd_data_load_idx(&ctx, ip, lp, &ds);
-    gdt_check(st == GD_OK && ds->n == 3 && ds->d == 4 && ds->k == 5 &&
+    gdt_check(st == GD_OK && ds->n == 3 && ds->d == 4 && ds->k == 3 &&
                   ds->x[5] == 115.0 / 255.0 && ds->x[11] == 253.0 / 255.0 && ds->y[0] == 2.0 &&
-                  ds->y[2] == 4.0 && strcmp(ds->name, ip) == 0,
-              "IDX 3 x 2 x 2 (plain) with labels (gzip): pixels / 255, k = 5 (%s)", ctx.err);
+                  ds->y[2] == 1.0 && strcmp(ds->name, ip) == 0,
+              "IDX 3 x 2 x 2 (plain) with labels (gzip): pixels / 255, k = 3 (%s)", ctx.err);
     gd_data_free(ds);
 
     /* Wrong magic: labels as images, and images of type 0x09. */
@@ -734,16 +734,61 @@ static void test_idx(void) {
     bp = write_file("short-header.idx", im, 9, 0);
     expect_idx_error(bp, lp, GD_EINVAL, "truncated header", bp, "expected 16 bytes", "has 9");
     free(bp);
-    /* A header claiming 2^32 - 1 images of 255 x 255 pixels, 16 bytes of
-     * data: fails on the data, without a huge allocation. */
+    /* A header claiming 2^32 - 1 images of 255 x 255 pixels: more than a
+     * data set may hold, refused from the header. */
     {
         const unsigned long huge[3] = {0xffffffffUL, 255, 255};
         unsigned char h[32];
         size_t n = idx_header(h, 0x803, huge, 3);
         memset(h + n, 1, 16);
         bp = write_file("huge.idx", h, n + 16, 0);
-        expect_idx_error(bp, lp, GD_EINVAL, "huge header, little data", bp, "truncated", "has 16");
+        expect_idx_error(bp, lp, GD_EINVAL, "huge header", bp, "4294967295 x 255 x 255",
+                         "more than the 134217728");
         free(bp);
+        bp = write_file("huge.idx.gz", h, n + 16, 1);
+        expect_idx_error(bp, lp, GD_EINVAL, "huge header (gzip)", bp, "more than the 134217728", NULL);
+        free(bp);
+        /* 2^27 + 1 labels: over the bound too. */
+        const unsigned long many[1] = {(1UL << 27) + 1};
+        n = idx_header(h, 0x801, many, 1);
+        bp = write_file("many.idx", h, n + 4, 0);
+        expect_idx_error(ip, bp, GD_EINVAL, "2^27 + 1 labels", bp, "more than the 134217728", NULL);
+        free(bp);
+    }
+    /* A plain file shorter than its header says is refused from its size,
+     * before any data are read: 60000 images of 28 x 28 (47 MB) in a file
+     * of 16 + 16 bytes, under failure injection after the header's
+     * allocation would be the only one. */
+    {
+        const unsigned long fm[3] = {60000, 28, 28};
+        unsigned char h[32];
+        size_t n = idx_header(h, 0x803, fm, 3);
+        memset(h + n, 1, 16);
+        bp = write_file("short.idx", h, n + 16, 0);
+        gd_alloc_fail_after(0);
+        expect_idx_error(bp, lp, GD_EINVAL, "60000 x 28 x 28 promised, 16 bytes there (no allocation)", bp,
+                         "truncated", "has 16");
+        gd_alloc_fail_after(-1);
+        free(bp);
+    }
+    /* Labels are classes counted from 0 with none left out: a 200 among
+     * labels 0..9 is refused at its index. */
+    {
+        const unsigned long d20[1] = {20}, d20i[3] = {20, 1, 1};
+        unsigned char l20[32], i20[64];
+        size_t m = idx_header(l20, 0x801, d20, 1), mi = idx_header(i20, 0x803, d20i, 3);
+        for (int i = 0; i < 20; i++) l20[m + (size_t)i] = (unsigned char)(i % 10), i20[mi + (size_t)i] = 7;
+        l20[m + 17] = 200;
+        char *l20p = write_file("l200.idx.gz", l20, m + 20, 1), *i20p = write_file("i20.idx", i20, mi + 20, 0);
+        expect_idx_error(i20p, l20p, GD_EINVAL, "label 200 among 0..9", l20p, ": label 200 at index 17:",
+                         "expected a class 0..9");
+        l20[m + 17] = 7;
+        for (int i = 0; i < 20; i++) l20[m + (size_t)i] = (unsigned char)(1 + i % 3);
+        free(l20p);
+        l20p = write_file("l1.idx", l20, m + 20, 0);
+        expect_idx_error(i20p, l20p, GD_EINVAL, "no label 0", ": label 1 at index 0:", "no label is 0", NULL);
+        free(l20p);
+        free(i20p);
     }
     /* Count mismatch: 4 labels for 3 images. */
     {
@@ -839,7 +884,7 @@ static void test_alloc_failures(void) {
     const unsigned long d3[3] = {2, 2, 2}, d1[1] = {2};
     size_t hi = idx_header(im, 0x803, d3, 3), hl = idx_header(lb, 0x801, d1, 1);
     memset(im + hi, 9, 8);
-    memset(lb + hl, 1, 2);
+    lb[hl] = 1, lb[hl + 1] = 0;
     char *ip = write_file("inj-im.idx", im, hi + 8, 0), *lp = write_file("inj-lb.idx", lb, hl + 2, 0);
     const char *paths[2] = {ip, lp};
     inject("IDX load", load_idx_fn, paths);

@@ -340,8 +340,14 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
         }
         st = parse_fields(ctx, r, line, len, nf, row);
         if (st != GD_OK) break;
+        if (ds->n + 1 > GD_DATA_MAX_VALUES / nf) {
+            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: more than %zu numbers: refused (gdlab holds at "
+                          "most that many in one data set)", r->path, r->line, GD_DATA_MAX_VALUES);
+            break;
+        }
         if (ds->n == cap) {
             size_t cap2 = cap ? 2 * cap : 16;
+            if (cap2 > GD_DATA_MAX_VALUES / nf) cap2 = GD_DATA_MAX_VALUES / nf;
             if (cap2 < cap || grow_rows(ds, cap2)) {
                 st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
                 break;
@@ -382,7 +388,7 @@ static gd_status with_reader(gd_ctx *ctx, const char *path, reader_body body, vo
     if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
     r.nul = SIZE_MAX;
     void *gz = NULL;
-    gd_status st = gd_data_open(ctx, path, &gz);
+    gd_status st = gd_data_open(ctx, path, &gz, NULL);
     r.gz = gz;
     if (st == GD_OK) {
         st = body(ctx, &r, arg);
@@ -486,13 +492,20 @@ static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char 
     while (st == GD_OK) {
         if ((st = next_line(ctx, r, &line, &len)) != GD_OK || !line) break;
         if (is_blank(line, len) || (len == 1 && line[0] == '\r')) continue;
+        if (rows + 1 > GD_DATA_MAX_VALUES / k) {
+            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: more than %zu rows: refused (gdlab reads at most "
+                          "%zu numbers from one file)", r->path, r->line, GD_DATA_MAX_VALUES / k,
+                          GD_DATA_MAX_VALUES);
+            break;
+        }
         if (rows == cap) {
-            double *v2 = gd_realloc(v, 2 * cap * k * sizeof *v);
-            size_t *l2 = v2 ? gd_realloc(ln, 2 * cap * sizeof *ln) : NULL;
+            const size_t cap2 = 2 * cap < GD_DATA_MAX_VALUES / k ? 2 * cap : GD_DATA_MAX_VALUES / k;
+            double *v2 = gd_realloc(v, cap2 * k * sizeof *v);
+            size_t *l2 = v2 ? gd_realloc(ln, cap2 * sizeof *ln) : NULL;
             if (v2) v = v2;
             if (l2) ln = l2;
             if (!v2 || !l2) { st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path); break; }
-            cap *= 2;
+            cap = cap2;
         }
         for (size_t j = 0; j < k && st == GD_OK; j++) {
             const char *s;

@@ -63,10 +63,11 @@ gd_status gd_data_idx_read(gd_ctx *ctx, const char *images, const char *labels,
 #define GD_DATA_MAX_BYTES ((size_t)1 << 30)
 #define GD_DATA_MAX_VALUES ((size_t)1 << 27)
 
-/* Opens path for reading (plain or gzip, as a gzFile in *gz): GD_EINVAL
- * "PATH: not a regular file" for a directory, device, FIFO or socket
- * (checked before the file is opened, and the open never blocks), GD_EIO
- * naming the path and the system's reason when it cannot be opened. */
-gd_status gd_data_open(gd_ctx *ctx, const char *path, void **gz);
+/* Opens path for reading (plain or gzip, as a gzFile in *gz; *size, when
+ * size is not NULL, the file's length in bytes): GD_EINVAL "PATH: not a
+ * regular file" for a directory, device, FIFO or socket (checked before
+ * the file is opened, and the open never blocks), GD_EIO naming the path
+ * and the system's reason when it cannot be opened. */
+gd_status gd_data_open(gd_ctx *ctx, const char *path, void **gz, unsigned long long *size);
 
 #endif

@@ -24,7 +24,7 @@ static gd_status not_regular(gd_ctx *ctx, const char *path) {
     return gd_error(ctx, GD_EINVAL, "%s: not a regular file", path);
 }
 
-gd_status gd_data_open(gd_ctx *ctx, const char *path, void **gz) {
+gd_status gd_data_open(gd_ctx *ctx, const char *path, void **gz, unsigned long long *size) {
     struct stat sb;
     *gz = NULL;
     if (stat(path, &sb) != 0)
@@ -36,6 +36,7 @@ gd_status gd_data_open(gd_ctx *ctx, const char *path, void **gz) {
         close(fd);
         return not_regular(ctx, path);
     }
+    if (size) *size = (unsigned long long)sb.st_size;
     int fl = fcntl(fd, F_GETFL);
     if (fl != -1) (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     gzFile g = gzdopen(fd, "rb");
