@@ -375,6 +375,44 @@ static void test_csv(void) {
         free(p);
     }
 
+    /* Classes required (GD_DATA_CLASSES): a target that is not a whole
+     * number in [0, 1000) is an error naming the file, line and field, not
+     * a silent switch to regression. */
+    static const struct {
+        const char *text, *where, *cell;
+    } need[] = {
+        {"x,y\n1,0\n2,1.5\n3,1\n", "line 3, field 2: ", "class '1.5': expected a whole number 0..999"},
+        {"x,y\n1,0\n2,1\n3, -1\n", "line 4, field 2: ", "class '-1': expected a whole number 0..999"},
+        {"x,y\n1,1000\n", "line 2, field 2: ", "class '1000'"},
+        {"a,b,y\n1,2,0.5\n", "line 2, field 3: ", "class '0.5'"},
+    };
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
+        p = write_text("need.csv", need[i].text);
+        gd_ctx c2;
+        gd_ctx_init(&c2);
+        ds = (gd_dataset *)&c2;
+        st = gd_data_load_csv(&c2, p, GD_DATA_CLASSES, &ds);
+        gdt_check(st == GD_EINVAL && ds == NULL && strstr(c2.err, p) && strstr(c2.err, need[i].where) &&
+                      strstr(c2.err, need[i].cell),
+                  "classes required, case %zu: refused at the cell (\"%s\")", i, c2.err);
+        if (st == GD_OK) gd_data_free(ds);
+        /* The same file for a caller that takes either. */
+        st = gd_data_load_csv(&ctx, p, GD_DATA_CLASSES_IF_WHOLE, &ds);
+        gdt_check(st == GD_OK && ds->k == 0, "classes if whole, case %zu: regression (k = %zu)", i,
+                  st == GD_OK ? ds->k : 99);
+        gd_data_free(ds);
+        free(p);
+    }
+    p = write_text("need.csv", "x,y\n1,0\n2,2\n3,-0\n");
+    st = gd_data_load_csv(&ctx, p, GD_DATA_CLASSES, &ds);
+    gdt_check(st == GD_OK && ds->k == 3 && ds->y[2] == 0.0 && !signbit(ds->y[2]),
+              "classes required: 0, 2, -0 make k = 3 (%s)", ctx.err);
+    gd_data_free(ds);
+    free(p);
+    st = gd_data_load(&ctx, "digits", GD_DATA_CLASSES, &ds);
+    gdt_check(st == GD_OK && ds->k == 10, "digits with classes required: k = 10 (%s)", ctx.err);
+    gd_data_free(ds);
+
     /* No line-length limit: 30000 columns, rows of ~ 150 kB. */
     {
         size_t cols = 30000, cap = cols * 12 * 4 + 64, len = 0;

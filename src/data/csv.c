@@ -182,11 +182,17 @@ static size_t count_fields(const char *s, size_t len) {
     return n;
 }
 
+/* The largest class + 1 allowed: classes are whole numbers in [0, 1000). */
+#define CSV_MAX_CLASSES 1000
+
+static int is_class(double c) { return c >= 0.0 && c < CSV_MAX_CLASSES && c == floor(c); }
+
 /* Parses the numeric fields of line[0, len) (NUL-terminated, commas
  * replaced by NULs as it goes) into out[0, nf). The caller has checked
- * that there are nf fields. */
+ * that there are nf fields. With classes required (GD_DATA_CLASSES), the
+ * last field must be a class. */
 static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
-                              size_t len, size_t nf, double *out) {
+                              size_t len, size_t nf, int classify, double *out) {
     char *p = line, *stop = line + len;
     for (size_t f = 0; f < nf; f++) {
         char *q = memchr(p, ',', (size_t)(stop - p));
@@ -206,6 +212,16 @@ static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
             return gd_error(ctx, GD_EINVAL,
                             "%s: line %zu, field %zu: expected a number, got '%s', "
                             "not a finite number", r->path, r->line, f + 1, text);
+        }
+        if (f == nf - 1 && classify == GD_DATA_CLASSES && !is_class(v)) {
+            const char *c = p;
+            size_t cl = (size_t)(q - p);
+            while (cl && (*c == ' ' || *c == '\t')) c++, cl--;
+            while (cl && (c[cl - 1] == ' ' || c[cl - 1] == '\t')) cl--;
+            quote(text, sizeof text, c, cl);
+            return gd_error(ctx, GD_EINVAL,
+                            "%s: line %zu, field %zu: class '%s': expected a whole number 0..%d",
+                            r->path, r->line, f + 1, text, CSV_MAX_CLASSES - 1);
         }
         out[f] = v;
         p = q + 1;
@@ -287,14 +303,15 @@ static int grow_rows(gd_dataset *ds, size_t cap2) {
 }
 
 /* The classification rule of data.h: classes when asked for and every
- * target is a whole number in [0, 1000); k = largest + 1. */
+ * target is a whole number in [0, 1000); k = largest + 1. (With classes
+ * required, parse_fields has refused any other target.) */
 static void classify_targets(gd_dataset *ds, int classify) {
     ds->k = 0;
-    if (!classify) return;
+    if (classify == GD_DATA_VALUES) return;
     double top = 0.0;
     for (size_t i = 0; i < ds->n; i++) {
         double c = ds->y[i];
-        if (!(c >= 0.0 && c < 1000.0) || c != floor(c)) return;
+        if (!is_class(c)) return;
         if (c > top) top = c;
     }
     for (size_t i = 0; i < ds->n; i++) ds->y[i] += 0.0; /* -0 becomes +0 */
@@ -338,7 +355,7 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
             st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
             break;
         }
-        st = parse_fields(ctx, r, line, len, nf, row);
+        st = parse_fields(ctx, r, line, len, nf, classify, row);
         if (st != GD_OK) break;
         if (ds->n + 1 > GD_DATA_MAX_VALUES / nf) {
             st = gd_error(ctx, GD_EINVAL, "%s: line %zu: more than %zu numbers: refused (gdlab holds at "
