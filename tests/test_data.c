@@ -322,9 +322,9 @@ static void test_csv(void) {
     gd_ctx ctx;
     gd_ctx_init(&ctx);
     gd_dataset *ds = NULL;
-    /* Regression: CRLF, blanks around numbers, hex and exponents, trailing
-     * blank lines, no newline at the very end. */
-    const char *text = "a, b ,target\r\n2.385, -1e-3 ,0.5\r\n 0x1p-4,7,  -2\r\n1,2,3\r\n\r\n  ";
+    /* Regression: CRLF, blanks around numbers, exponents, trailing blank
+     * lines, no newline at the very end. */
+    const char *text = "a, b ,target\r\n2.385, -1e-3 ,0.5\r\n\t.625e-1,7,  -2\r\n1,2,3\r\n\r\n  ";
     char *p = write_text("reg.csv", text);
     gd_status st = gd_data_load_csv(&ctx, p, 1, &ds);
     gdt_check(st == GD_OK && ds->n == 3 && ds->d == 2 && ds->k == 0 && ds->x[0] == 2.385 &&
@@ -450,9 +450,14 @@ static void test_csv(void) {
         {"header only", "a,b,c\n", "line 2: no data rows", NULL, NULL},
         {"header and blank lines", "a,b,c\r\n\r\n\n", "line 2: no data rows", NULL, NULL},
         {"header without newline", "a,b,c", "line 2: no data rows", NULL, NULL},
-        {"NaN", "a,b,c\n1,2,3\n4,NaN,6\n", "line 3, field 2", "not a finite number", NULL},
-        {"inf", "a,b,c\n1,2,3\n4,5,-inf\n", "line 3, field 3", "not a finite number", NULL},
-        {"overflow", "a,b,c\n1,2,3\n1e999,5,6\n", "line 3, field 1", "not a finite number", NULL},
+        {"NaN", "a,b,c\n1,2,3\n4,NaN,6\n", "line 3, field 2", "expected a number, got 'NaN'", NULL},
+        {"inf", "a,b,c\n1,2,3\n4,5,-inf\n", "line 3, field 3", "expected a number, got '-inf'", NULL},
+        {"overflow", "a,b,c\n1,2,3\n1e999,5,6\n", "line 3, field 1", "'1e999': too large", NULL},
+        {"underflow", "a,b,c\n1,2,3\n4,1e-400,6\n", "line 3, field 2", "'1e-400': too small: rounds to 0", NULL},
+        {"hex", "a,b,c\n1,2,3\n0x10,5,6\n", "line 3, field 1", "expected a number, got '0x10'", NULL},
+        {"hex float", "a,b,c\n1, 0x1p-4 ,3\n", "line 2, field 2", "got ' 0x1p-4 '", NULL},
+        {"hex class", "a,b,c\n1,2,0x1\n", "line 2, field 3", "got '0x1'", NULL},
+        {"blank inside", "a,b,c\n1,2 5,3\n", "line 2, field 2", "got '2 5'", NULL},
         {"blank line in the middle", "a,b,c\n1,2,3\n\n4,5,6\n", "line 3", "empty line", NULL},
         {"one column", "y\n1\n2\n", "line 1", "need at least 2", NULL},
         {"empty header", "\n1,2\n", "line 1", "empty header", NULL},
@@ -658,6 +663,27 @@ static void test_bounds(void) {
         gdt_check(1, "the bomb of blank lines took %.2f s", gd_now() - t0);
         free(p);
     }
+    /* Numbers in named columns are decimal: no hex, no underflow to 0. */
+    {
+        char *p = write_text("hex-cols.csv", "a,b\n1,x\n 0x10 ,y\n");
+        expect_columns_error(p, GD_EINVAL, "hex", "line 3, column 'a'", "got '0x10'");
+        free(p);
+        p = write_text("under-cols.csv", "a\n1\n1e-400\n");
+        expect_columns_error(p, GD_EINVAL, "underflow", "line 3, column 'a'", "too small: rounds to 0");
+        free(p);
+        p = write_text("inf-cols.csv", "a\n1\ninf\n");
+        expect_columns_error(p, GD_EINVAL, "inf", "line 3, column 'a'", "got 'inf'");
+        free(p);
+        static const char *const names[] = {"a"};
+        double *v = NULL;
+        size_t *ln = NULL, n = 0;
+        p = write_text("ok-cols.csv", "\"a\" ,z\n \"-2.5e-3\" ,q\n4.,r\n");
+        gd_status st = gd_data_load_columns(&ctx, p, 1, names, &v, &ln, &n);
+        gdt_check(st == GD_OK && n == 2 && v[0] == -2.5e-3 && v[1] == 4.0 && ln[1] == 3,
+                  "columns: quoted and blank-padded decimals still read (%s)", ctx.err);
+        gd_free(v), gd_free(ln);
+        free(p);
+    }
     alarm(0);
 }
 
@@ -699,6 +725,12 @@ static void test_lookup(void) {
     st = gd_data_load(&ctx, "breast_cancer", 1, &ds);
     gdt_check(st == GD_EINVAL && strstr(ctx.err, "line 1"),
               "breast_cancer's count line is checked (\"%s\")", ctx.err);
+    p = write_text("datadir/breast_cancer.csv", "0x2,2,no,yes\n1,2,0\n3,4,1\n");
+    free(p);
+    st = gd_data_load(&ctx, "breast_cancer", 1, &ds);
+    gdt_check(st == GD_EINVAL && strstr(ctx.err, "line 1"),
+              "breast_cancer's count line is decimal: 0x2 refused (\"%s\")", ctx.err);
+    if (st == GD_OK) gd_data_free(ds);
     /* breast_cancer.csv.gz when there is no breast_cancer.csv. */
     p = tpath("datadir/breast_cancer.csv");
     unlink(p);

@@ -198,20 +198,20 @@ static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
         char *q = memchr(p, ',', (size_t)(stop - p));
         if (!q) q = stop;
         *q = '\0';
-        char *e;
-        double v = strtod(p, &e);
+        /* A decimal number (gd_parse_decimal: no hex, inf or nan, no
+         * overflow, no underflow to 0), blanks around it allowed. */
+        const char *b = p, *e;
+        while (*b == ' ' || *b == '\t') b++;
+        double v;
+        int why = gd_parse_decimal(b, &e, &v);
         while (*e == ' ' || *e == '\t') e++;
         char text[48];
-        if (e == p || e != q) {
+        if (why == GD_NUM_OK && e != q) why = GD_NUM_NONE;
+        if (why != GD_NUM_OK) {
             quote(text, sizeof text, p, (size_t)(q - p));
-            return gd_error(ctx, GD_EINVAL, "%s: line %zu, field %zu: expected a number, got '%s'",
-                            r->path, r->line, f + 1, text);
-        }
-        if (!isfinite(v)) {
-            quote(text, sizeof text, p, (size_t)(q - p));
-            return gd_error(ctx, GD_EINVAL,
-                            "%s: line %zu, field %zu: expected a number, got '%s', "
-                            "not a finite number", r->path, r->line, f + 1, text);
+            return gd_error(ctx, GD_EINVAL, "%s: line %zu, field %zu: expected a number, got '%s'%s%s",
+                            r->path, r->line, f + 1, text, why == GD_NUM_NONE ? "" : ": ",
+                            why == GD_NUM_NONE ? "" : gd_parse_number_why(why));
         }
         if (f == nf - 1 && classify == GD_DATA_CLASSES && !is_class(v)) {
             const char *c = p;
@@ -231,10 +231,12 @@ static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
 
 /* A whole number >= 0 of the "n_samples,n_features" header, or -1. */
 static double header_count(char *s) {
-    char *e;
-    double v = strtod(s, &e);
+    const char *e;
+    double v;
+    while (*s == ' ' || *s == '\t') s++;
+    if (gd_parse_decimal(s, &e, &v) != GD_NUM_OK) return -1.0;
     while (*e == ' ' || *e == '\t') e++;
-    if (e == s || *e != '\0' || !(v >= 0.0 && v < 1e15) || v != floor(v)) return -1.0;
+    if (*e != '\0' || !(v >= 0.0 && v < 1e15) || v != floor(v)) return -1.0;
     return v;
 }
 
@@ -533,17 +535,18 @@ static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char 
                 break;
             }
             trim(&s, &fl);
-            char buf[64], text[48], *e;
+            char buf[64], text[48];
             quote(text, sizeof text, s, fl);
             double x = GD_NAN;
+            int why = GD_NUM_NONE;
             if (fl > 0 && fl < sizeof buf) {
                 memcpy(buf, s, fl), buf[fl] = '\0';
-                x = strtod(buf, &e);
-                if (e != buf + fl) x = GD_NAN;
+                why = gd_parse_number(buf, &x); /* decimal: no hex, inf, nan, overflow or underflow */
             }
-            if (!isfinite(x))
-                st = gd_error(ctx, GD_EINVAL, "%s: line %zu, column '%s': expected a finite number, got '%s'", r->path,
-                              r->line, names[j], text);
+            if (why != GD_NUM_OK)
+                st = gd_error(ctx, GD_EINVAL, "%s: line %zu, column '%s': expected a finite number, got '%s'%s%s",
+                              r->path, r->line, names[j], text, why == GD_NUM_NONE ? "" : ": ",
+                              why == GD_NUM_NONE ? "" : gd_parse_number_why(why));
             v[rows * k + j] = x;
         }
         ln[rows++] = r->line;
