@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "gdlab/data.h"
+#include "gdlab/expr.h"
 #include "gdtest.h"
 
 static const char *root;
@@ -687,6 +688,78 @@ static void test_bounds(void) {
     alarm(0);
 }
 
+/* The expression parser is a reader of user input too (--f, --formula):
+ * its length is bounded and its numbers are gdlab's decimal syntax. (Here
+ * rather than in test_expr.c, which this change does not own.) */
+static void test_expr_bounds(void) {
+    static const struct {
+        const char *src, *s1, *s2;
+    } bad[] = {
+        {"0x10", "column 1", "'0x10'"},
+        {"x + 0X1p4", "column 5", "'0X1p4'"},
+        {"1e-400 * x", "column 1", "too small: rounds to 0"},
+        {"x + 1e999", "column 5", "too large"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        gd_ctx ctx;
+        gd_ctx_init(&ctx);
+        gd_expr *e = (gd_expr *)&ctx;
+        gd_status st = gd_expr_parse(&ctx, bad[i].src, NULL, 0, &e);
+        gdt_check(st == GD_EINVAL && e == NULL && strstr(ctx.err, bad[i].s1) && strstr(ctx.err, bad[i].s2),
+                  "expression '%s' refused (\"%s\")", bad[i].src, ctx.err);
+        if (st == GD_OK) gd_expr_free(e);
+    }
+    static const struct {
+        const char *src;
+        double x, want;
+    } good[] = {
+        {"2.5e1 + .5 * x", 1.0, 25.5}, {"x + inf", 1.0, INFINITY}, {"1E+2 - x", 1.0, 99.0},
+        {"min(x, 4.e-1)", 1.0, 0.4},   {"4.9e-324 * 0 + x", 3.0, 3.0},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        gd_ctx ctx;
+        gd_ctx_init(&ctx);
+        gd_expr *e = NULL;
+        gd_status st = gd_expr_parse(&ctx, good[i].src, NULL, 0, &e);
+        double v = st == GD_OK ? gd_expr_eval(e, &good[i].x) : (double)NAN;
+        gdt_check(st == GD_OK && v == good[i].want, "expression '%s' = %g (%g; %s)", good[i].src, good[i].want, v,
+                  ctx.err);
+        gd_expr_free(e);
+    }
+    {
+        gd_ctx ctx;
+        gd_ctx_init(&ctx);
+        gd_expr *e = NULL;
+        gd_status st = gd_expr_parse(&ctx, "nan", NULL, 0, &e);
+        gdt_check(st == GD_OK && isnan(gd_expr_eval(e, NULL)), "expression 'nan' is still NaN (%s)", ctx.err);
+        gd_expr_free(e);
+    }
+    /* 4096 characters are read, 4097 refused before parsing. */
+    {
+        char *src = malloc(8192);
+        if (!src) abort();
+        size_t n = 0;
+        src[n++] = 'x';
+        while (n + 2 <= 4096) src[n++] = '+', src[n++] = '1';
+        src[n] = '\0';
+        gd_ctx ctx;
+        gd_ctx_init(&ctx);
+        gd_expr *e = NULL;
+        double x = 1.0;
+        gd_status st = gd_expr_parse(&ctx, src, NULL, 0, &e);
+        gdt_check(st == GD_OK && strlen(src) == 4095 && gd_expr_eval(e, &x) == 2048.0,
+                  "an expression of %zu characters is read (%s)", strlen(src), ctx.err);
+        gd_expr_free(e);
+        e = (gd_expr *)&ctx;
+        memset(src, ' ', 4200);
+        strcpy(src + 4200, "x");
+        st = gd_expr_parse(&ctx, src, NULL, 0, &e);
+        gdt_check(st == GD_EINVAL && e == NULL && strstr(ctx.err, "longer than 4096 characters"),
+                  "an expression of 4201 characters is refused (\"%s\")", ctx.err);
+        free(src);
+    }
+}
+
 /* ---- named sets through $GDLAB_DATA -------------------------------------- */
 
 static void test_lookup(void) {
@@ -984,6 +1057,7 @@ int main(void) {
     test_lookup();
     test_idx();
     test_bounds();
+    test_expr_bounds();
     test_alloc_failures();
     if (getenv("GDLAB_TEST_KEEP")) printf("output kept in %s\n", root);
     else remove_tree(root);
