@@ -236,7 +236,13 @@ static void fuzz_idx_once(gd_ctx *ctx, unsigned char *im, unsigned char *lb) {
     size_t li, ll;
     li = gen_idx(im, 0x803, dims, 3, dims[0] * dims[1] * dims[2]);
     ll = gen_idx(lb, 0x801, dims, 1, dims[0]);
-    for (size_t i = 0; i < dims[0]; i++) lb[8 + i] %= 10;
+    /* Labels are classes counted from 0 with none left out (idx.c): k
+     * classes, each present once at least, the rest drawn from 0..k-1. */
+    const size_t k = 1 + below(dims[0] < 10 ? dims[0] : 10), off = below(dims[0]);
+    for (size_t i = 0; i < dims[0]; i++) {
+        unsigned char *l = lb + 8 + (i + off) % dims[0];
+        *l = (unsigned char)(i < k ? i : *l % k);
+    }
     int exact = below(3) == 0;
     if (!exact) {
         if (below(2)) mutate(im, &li, MAXLEN, 0);

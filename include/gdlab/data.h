@@ -4,7 +4,15 @@
  *
  * Errors name the file, the line (CSV) or the byte offset (IDX) and what
  * was expected; malformed, truncated or empty input is GD_EINVAL, a file
- * that cannot be read GD_EIO. Nothing crashes or hangs on bad input. */
+ * that cannot be read GD_EIO. Nothing crashes or hangs on bad input.
+ *
+ * Every reader takes regular files only (a directory, device, FIFO or
+ * socket is GD_EINVAL "PATH: not a regular file", refused before it is
+ * opened) and bounds what one file can make it do: CSV lines of at most
+ * 1 MiB ("PATH: line L: line longer than 1048576 bytes"), no NUL byte
+ * ("PATH: line L: a NUL byte at column C: not a text file", met as the
+ * data are read), at most 1 GiB of data after decompression, at most 2^27
+ * numbers in one data set (1 GiB as doubles). */
 #ifndef GDLAB_DATA_H
 #define GDLAB_DATA_H
 
@@ -28,15 +36,29 @@ typedef struct gd_dataset {
                         for classification, the value for regression */
 } gd_dataset;
 
+/* What the loaders make of the target (their `classify` argument):
+ *   GD_DATA_VALUES            regression values, k = 0;
+ *   GD_DATA_CLASSES_IF_WHOLE  classes when every target is a whole number
+ *                             in [0, 1000), else regression values: the
+ *                             caller takes either and looks at k;
+ *   GD_DATA_CLASSES           classes, required: the first target that is
+ *                             not a whole number in [0, 1000) is GD_EINVAL
+ *                             "FILE: line L, field F: class '1.5': expected
+ *                             a whole number 0..999" (for callers whose
+ *                             results assume classes: accuracy, one-hot
+ *                             targets, parity).
+ * With classes, k = the largest class + 1 (a CSV) or the number of
+ * classes, all present (IDX, see gd_data_load_idx). */
+enum { GD_DATA_VALUES = 0, GD_DATA_CLASSES_IF_WHOLE = 1, GD_DATA_CLASSES = 2 };
+
 /* Loads a named data set or a CSV file:
  *   "digits"        8x8 handwritten digits, 1797 x 64, 10 classes (data/)
  *   "breast_cancer" Wisconsin diagnostic, 569 x 30, 2 classes (data/)
  *   "fashion-mnist" the 60000 training images, 784 features scaled to
  *                   [0, 1], 10 classes (Debian dataset-fashion-mnist, IDX)
- *   anything else   a CSV path: a header line, numeric columns, the last
- *                   column the target; the target is a class when every
- *                   value is a whole number in [0, 1000) and `classify` is
- *                   nonzero, else a regression value.
+ *   anything else   a CSV path: a header line, numeric columns (decimal
+ *                   numbers, blanks around them allowed), the last column
+ *                   the target, read as `classify` says (above).
  * Named sets are looked up in $GDLAB_DATA, then in the data/ directory of
  * the source tree and of the install prefix. */
 gd_status gd_data_load(gd_ctx *ctx, const char *name, int classify,
@@ -53,7 +75,9 @@ gd_status gd_data_load_csv(gd_ctx *ctx, const char *path, int classify,
 /* IDX reader (the MNIST format, optionally .gz): an images file of type
  * unsigned byte with dimensions (n, rows, cols) scaled to [0, 1], and a
  * labels file (n). Checks magic numbers, sizes against the file length,
- * and that n agrees. */
+ * that n agrees, and that the labels are classes counted from 0 with none
+ * left out: k is the smallest label value absent, and a label >= k is
+ * refused ("FILE: label 200 at index 17: expected a class 0..9"). */
 gd_status gd_data_load_idx(gd_ctx *ctx, const char *images, const char *labels,
                            gd_dataset **out);
 

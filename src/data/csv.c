@@ -1,8 +1,12 @@
 /* The CSV loader: numeric comma-separated files, plain or gzip-compressed
  * (zlib's gzread reads both), a header line, the target in the last
- * column. Lines of any length: the reader keeps a growing buffer and splits
- * lines itself (rather than with gzgets, whose fixed buffer cannot tell a
- * NUL byte in the data from the end of a line).
+ * column. The reader keeps a growing buffer and splits lines itself
+ * (rather than with gzgets, whose fixed buffer cannot tell a NUL byte in
+ * the data from the end of a line). What one file can make it do is
+ * bounded (data_internal.h): lines of at most GD_DATA_MAX_LINE bytes, at
+ * most GD_DATA_MAX_BYTES decompressed, GD_DATA_MAX_VALUES numbers; a NUL
+ * byte stops the reading where it is met (a binary file, or a gzip bomb of
+ * zeros, is refused at its first block).
  *
  * Every error names the file and the 1-based line, and the field where
  * one is at fault: "digits.csv: line 17, field 65: expected a number, got
@@ -10,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,8 @@ typedef struct line_reader {
     const char *path;
     char *buf;
     size_t cap, start, scan, end;
+    size_t nul;    /* offset in buf of the first NUL byte read, or SIZE_MAX */
+    size_t total;  /* bytes read (decompressed) so far */
     int eof;
     int zerr;      /* zlib error met at the end of the data, or Z_OK */
     char zmsg[96]; /* its message */
@@ -54,14 +61,30 @@ static gd_status read_error(gd_ctx *ctx, const line_reader *r, int errnum,
                     r->path, r->line + 1, msg);
 }
 
+/* The NUL byte at buf[r->nul], on the line beginning at buf[r->start]. */
+static gd_status nul_error(gd_ctx *ctx, const line_reader *r) {
+    return gd_error(ctx, GD_EINVAL, "%s: line %zu: a NUL byte at column %zu: not a text file",
+                    r->path, r->line + 1, r->nul - r->start + 1);
+}
+
+static gd_status long_line(gd_ctx *ctx, const line_reader *r) {
+    return gd_error(ctx, GD_EINVAL, "%s: line %zu: line longer than %zu bytes", r->path,
+                    r->line + 1, GD_DATA_MAX_LINE);
+}
+
 /* Returns the next line in *line (NUL-terminated in place, without its
- * '\n', of length *len), or *line = NULL at the end of the file. The line
- * stays valid until the next call. */
+ * '\n', of length *len <= GD_DATA_MAX_LINE), or *line = NULL at the end of
+ * the file. The line stays valid until the next call. A NUL byte is an
+ * error at its line (no more data are read once one is seen), as is a
+ * line longer than the bound (no more of it is read than the bound). */
 static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len) {
     *line = NULL;
     *len = 0;
     for (;;) {
         char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+        const size_t stop = nl ? (size_t)(nl - r->buf) : r->end;
+        if (r->nul < stop || (!nl && r->nul != SIZE_MAX)) return nul_error(ctx, r);
+        if (stop - r->start > GD_DATA_MAX_LINE) return long_line(ctx, r);
         if (nl) {
             *nl = '\0';
             *line = r->buf + r->start;
@@ -83,8 +106,14 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
             r->line++;
             return GD_OK;
         }
+        if (r->total > GD_DATA_MAX_BYTES)
+            return gd_error(ctx, GD_EINVAL,
+                            "%s: line %zu: more than %zu MiB of data (decompressed): refused "
+                            "(gdlab reads at most that much from one file)",
+                            r->path, r->line + 1, GD_DATA_MAX_BYTES >> 20);
         /* Move the partial line to the front, grow if it fills the buffer,
-         * and read more. */
+         * and read more. The buffer never needs more than the longest line
+         * allowed, its newline, the terminating NUL and a read's room. */
         if (r->start > 0) {
             memmove(r->buf, r->buf + r->start, r->end - r->start);
             r->end -= r->start;
@@ -92,16 +121,14 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
             r->start = 0;
         }
         if (r->cap - r->end < 4096) {
-            if (r->cap > (size_t)-1 / 2)
-                return gd_error(ctx, GD_ENOMEM, "%s: line %zu: line too long", r->path,
-                                r->line + 1);
             char *nb = gd_realloc(r->buf, 2 * r->cap);
             if (!nb) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
             r->buf = nb;
             r->cap *= 2;
         }
         size_t want = r->cap - r->end - 1;
-        if (want > INT_MAX) want = INT_MAX;
+        if (want > GD_DATA_MAX_LINE + 2 - r->end) want = GD_DATA_MAX_LINE + 2 - r->end;
+        if (want > GD_DATA_MAX_BYTES - r->total) want = GD_DATA_MAX_BYTES - r->total + 1;
         errno = 0;
         int got = gzread(r->gz, r->buf + r->end, (unsigned)want);
         int errnum = Z_OK;
@@ -117,7 +144,10 @@ static gd_status next_line(gd_ctx *ctx, line_reader *r, char **line, size_t *len
                          errnum == Z_ERRNO ? strerror(errno) : zlib_message(msg, r->path));
             }
         } else {
+            const char *z = memchr(r->buf + r->end, '\0', (size_t)got);
+            if (z) r->nul = (size_t)(z - r->buf);
             r->end += (size_t)got;
+            r->total += (size_t)got;
         }
     }
 }
@@ -152,30 +182,46 @@ static size_t count_fields(const char *s, size_t len) {
     return n;
 }
 
+/* The largest class + 1 allowed: classes are whole numbers in [0, 1000). */
+#define CSV_MAX_CLASSES 1000
+
+static int is_class(double c) { return c >= 0.0 && c < CSV_MAX_CLASSES && c == floor(c); }
+
 /* Parses the numeric fields of line[0, len) (NUL-terminated, commas
  * replaced by NULs as it goes) into out[0, nf). The caller has checked
- * that there are nf fields. */
+ * that there are nf fields. With classes required (GD_DATA_CLASSES), the
+ * last field must be a class. */
 static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
-                              size_t len, size_t nf, double *out) {
+                              size_t len, size_t nf, int classify, double *out) {
     char *p = line, *stop = line + len;
     for (size_t f = 0; f < nf; f++) {
         char *q = memchr(p, ',', (size_t)(stop - p));
         if (!q) q = stop;
         *q = '\0';
-        char *e;
-        double v = strtod(p, &e);
+        /* A decimal number (gd_parse_decimal: no hex, inf or nan, no
+         * overflow, no underflow to 0), blanks around it allowed. */
+        const char *b = p, *e;
+        while (*b == ' ' || *b == '\t') b++;
+        double v;
+        int why = gd_parse_decimal(b, &e, &v);
         while (*e == ' ' || *e == '\t') e++;
         char text[48];
-        if (e == p || e != q) {
+        if (why == GD_NUM_OK && e != q) why = GD_NUM_NONE;
+        if (why != GD_NUM_OK) {
             quote(text, sizeof text, p, (size_t)(q - p));
-            return gd_error(ctx, GD_EINVAL, "%s: line %zu, field %zu: expected a number, got '%s'",
-                            r->path, r->line, f + 1, text);
+            return gd_error(ctx, GD_EINVAL, "%s: line %zu, field %zu: expected a number, got '%s'%s%s",
+                            r->path, r->line, f + 1, text, why == GD_NUM_NONE ? "" : ": ",
+                            why == GD_NUM_NONE ? "" : gd_parse_number_why(why));
         }
-        if (!isfinite(v)) {
-            quote(text, sizeof text, p, (size_t)(q - p));
+        if (f == nf - 1 && classify == GD_DATA_CLASSES && !is_class(v)) {
+            const char *c = p;
+            size_t cl = (size_t)(q - p);
+            while (cl && (*c == ' ' || *c == '\t')) c++, cl--;
+            while (cl && (c[cl - 1] == ' ' || c[cl - 1] == '\t')) cl--;
+            quote(text, sizeof text, c, cl);
             return gd_error(ctx, GD_EINVAL,
-                            "%s: line %zu, field %zu: expected a number, got '%s', "
-                            "not a finite number", r->path, r->line, f + 1, text);
+                            "%s: line %zu, field %zu: class '%s': expected a whole number 0..%d",
+                            r->path, r->line, f + 1, text, CSV_MAX_CLASSES - 1);
         }
         out[f] = v;
         p = q + 1;
@@ -185,10 +231,12 @@ static gd_status parse_fields(gd_ctx *ctx, const line_reader *r, char *line,
 
 /* A whole number >= 0 of the "n_samples,n_features" header, or -1. */
 static double header_count(char *s) {
-    char *e;
-    double v = strtod(s, &e);
+    const char *e;
+    double v;
+    while (*s == ' ' || *s == '\t') s++;
+    if (gd_parse_decimal(s, &e, &v) != GD_NUM_OK) return -1.0;
     while (*e == ' ' || *e == '\t') e++;
-    if (e == s || *e != '\0' || !(v >= 0.0 && v < 1e15) || v != floor(v)) return -1.0;
+    if (*e != '\0' || !(v >= 0.0 && v < 1e15) || v != floor(v)) return -1.0;
     return v;
 }
 
@@ -210,8 +258,6 @@ static gd_status read_header(gd_ctx *ctx, line_reader *r, gd_data_csv_header hea
         len -= 3;
     }
     if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-    if (memchr(line, '\0', len))
-        return gd_error(ctx, GD_EINVAL, "%s: line 1: a NUL byte (not a text file?)", r->path);
     if (is_blank(line, len))
         return gd_error(ctx, GD_EINVAL, "%s: line 1: empty %s", r->path,
                         header == GD_DATA_CSV_HEADER_NONE ? "first line" : "header line");
@@ -259,14 +305,15 @@ static int grow_rows(gd_dataset *ds, size_t cap2) {
 }
 
 /* The classification rule of data.h: classes when asked for and every
- * target is a whole number in [0, 1000); k = largest + 1. */
+ * target is a whole number in [0, 1000); k = largest + 1. (With classes
+ * required, parse_fields has refused any other target.) */
 static void classify_targets(gd_dataset *ds, int classify) {
     ds->k = 0;
-    if (!classify) return;
+    if (classify == GD_DATA_VALUES) return;
     double top = 0.0;
     for (size_t i = 0; i < ds->n; i++) {
         double c = ds->y[i];
-        if (!(c >= 0.0 && c < 1000.0) || c != floor(c)) return;
+        if (!is_class(c)) return;
         if (c > top) top = c;
     }
     for (size_t i = 0; i < ds->n; i++) ds->y[i] += 0.0; /* -0 becomes +0 */
@@ -288,11 +335,6 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
     if (!line) st = next_line(ctx, r, &line, &len);
     for (; st == GD_OK && line; st = next_line(ctx, r, &line, &len)) {
         if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
-        if (memchr(line, '\0', len)) {
-            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: a NUL byte (not a text file?)",
-                          r->path, r->line);
-            break;
-        }
         if (is_blank(line, len)) {
             if (!blank_at) blank_at = r->line;
             continue;
@@ -315,10 +357,16 @@ static gd_status read_rows(gd_ctx *ctx, line_reader *r, gd_data_csv_header heade
             st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
             break;
         }
-        st = parse_fields(ctx, r, line, len, nf, row);
+        st = parse_fields(ctx, r, line, len, nf, classify, row);
         if (st != GD_OK) break;
+        if (ds->n + 1 > GD_DATA_MAX_VALUES / nf) {
+            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: more than %zu numbers: refused (gdlab holds at "
+                          "most that many in one data set)", r->path, r->line, GD_DATA_MAX_VALUES);
+            break;
+        }
         if (ds->n == cap) {
             size_t cap2 = cap ? 2 * cap : 16;
+            if (cap2 > GD_DATA_MAX_VALUES / nf) cap2 = GD_DATA_MAX_VALUES / nf;
             if (cap2 < cap || grow_rows(ds, cap2)) {
                 st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path);
                 break;
@@ -357,14 +405,11 @@ static gd_status with_reader(gd_ctx *ctx, const char *path, reader_body body, vo
     r.cap = 1 << 16;
     r.buf = gd_malloc(r.cap);
     if (!r.buf) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
-    errno = 0;
-    r.gz = gzopen(path, "rb");
-    gd_status st;
-    if (!r.gz) {
-        st = errno ? gd_error(ctx, GD_EIO, "%s: cannot open: %s", path, strerror(errno))
-                   : gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", path);
-    } else {
-        gzbuffer(r.gz, 1 << 17);
+    r.nul = SIZE_MAX;
+    void *gz = NULL;
+    gd_status st = gd_data_open(ctx, path, &gz, NULL);
+    r.gz = gz;
+    if (st == GD_OK) {
         st = body(ctx, &r, arg);
         int zc = gzclose_r(r.gz);
         if (st == GD_OK && zc != Z_OK)
@@ -466,13 +511,20 @@ static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char 
     while (st == GD_OK) {
         if ((st = next_line(ctx, r, &line, &len)) != GD_OK || !line) break;
         if (is_blank(line, len) || (len == 1 && line[0] == '\r')) continue;
+        if (rows + 1 > GD_DATA_MAX_VALUES / k) {
+            st = gd_error(ctx, GD_EINVAL, "%s: line %zu: more than %zu rows: refused (gdlab reads at most "
+                          "%zu numbers from one file)", r->path, r->line, GD_DATA_MAX_VALUES / k,
+                          GD_DATA_MAX_VALUES);
+            break;
+        }
         if (rows == cap) {
-            double *v2 = gd_realloc(v, 2 * cap * k * sizeof *v);
-            size_t *l2 = v2 ? gd_realloc(ln, 2 * cap * sizeof *ln) : NULL;
+            const size_t cap2 = 2 * cap < GD_DATA_MAX_VALUES / k ? 2 * cap : GD_DATA_MAX_VALUES / k;
+            double *v2 = gd_realloc(v, cap2 * k * sizeof *v);
+            size_t *l2 = v2 ? gd_realloc(ln, cap2 * sizeof *ln) : NULL;
             if (v2) v = v2;
             if (l2) ln = l2;
             if (!v2 || !l2) { st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", r->path); break; }
-            cap *= 2;
+            cap = cap2;
         }
         for (size_t j = 0; j < k && st == GD_OK; j++) {
             const char *s;
@@ -483,17 +535,18 @@ static gd_status columns_read(gd_ctx *ctx, line_reader *r, size_t k, const char 
                 break;
             }
             trim(&s, &fl);
-            char buf[64], text[48], *e;
+            char buf[64], text[48];
             quote(text, sizeof text, s, fl);
             double x = GD_NAN;
+            int why = GD_NUM_NONE;
             if (fl > 0 && fl < sizeof buf) {
                 memcpy(buf, s, fl), buf[fl] = '\0';
-                x = strtod(buf, &e);
-                if (e != buf + fl) x = GD_NAN;
+                why = gd_parse_number(buf, &x); /* decimal: no hex, inf, nan, overflow or underflow */
             }
-            if (!isfinite(x))
-                st = gd_error(ctx, GD_EINVAL, "%s: line %zu, column '%s': expected a finite number, got '%s'", r->path,
-                              r->line, names[j], text);
+            if (why != GD_NUM_OK)
+                st = gd_error(ctx, GD_EINVAL, "%s: line %zu, column '%s': expected a finite number, got '%s'%s%s",
+                              r->path, r->line, names[j], text, why == GD_NUM_NONE ? "" : ": ",
+                              why == GD_NUM_NONE ? "" : gd_parse_number_why(why));
             v[rows * k + j] = x;
         }
         ln[rows++] = r->line;

@@ -6,9 +6,19 @@
  *
  * The data length is checked against the dimensions in both directions:
  * a file cut short and a file with bytes left over are errors that give
- * the expected and the actual number of bytes. Bytes are read into a
- * buffer that grows as they arrive, so a corrupt header that claims
- * terabytes fails on the data actually there, not on a huge allocation. */
+ * the expected and the actual number of bytes. The dimensions' product is
+ * bounded by GD_DATA_MAX_VALUES (data_internal.h) before anything is
+ * allocated; a plain file's length is compared with it from the file's
+ * size, before any data are read; a gzip file's data are read into a
+ * buffer that grows as they arrive, so that a corrupt header fails on the
+ * data actually there, not on a large allocation, and bytes left over are
+ * counted up to GD_DATA_MAX_BYTES only.
+ *
+ * Labels are classes counted from 0 with none left out: K, the number of
+ * classes, is the smallest label value absent from the file, and a label
+ * >= K is refused at its index ("label 200 at index 17: expected a class
+ * 0..9"). Unsigned bytes make K <= 256. Without the rule one stray 200 in
+ * a ten-class file made 201 classes, 191 of them empty. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -63,20 +73,17 @@ static gd_status read_bytes(gd_ctx *ctx, gzFile gz, const char *path, size_t at,
  * (1 or 3) into f. */
 static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
     unsigned char head[16];
-    size_t hlen = 4 + 4 * (size_t)ndims, got, i;
+    size_t hlen = 4 + 4 * (size_t)ndims, got, i, extra = 0;
     f->data = NULL;
     f->len = 0;
-    errno = 0;
-    gzFile gz = gzopen(f->path, "rb");
-    if (!gz) {
-        if (errno)
-            return gd_error(ctx, GD_EIO, "%s: cannot open: %s", f->path, strerror(errno));
-        return gd_error(ctx, GD_ENOMEM, "%s: out of memory (zlib)", f->path);
-    }
-    gzbuffer(gz, 1 << 17);
+    void *g = NULL;
+    unsigned long long fsize = 0;
+    gd_status st = gd_data_open(ctx, f->path, &g, &fsize);
+    if (st != GD_OK) return st;
+    gzFile gz = g;
     /* The magic number first, so that a wrong kind of file is named as
      * such even when it is shorter than the header expected. */
-    gd_status st = read_bytes(ctx, gz, f->path, 0, head, 4, &got);
+    st = read_bytes(ctx, gz, f->path, 0, head, 4, &got);
     if (st == GD_OK && got == 4) {
         st = read_bytes(ctx, gz, f->path, 4, head + 4, hlen - 4, &got);
         got += 4;
@@ -109,6 +116,22 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
         }
         total *= f->dims[i];
     }
+    if (total > GD_DATA_MAX_VALUES) {
+        char shape[80];
+        if (ndims == 3)
+            snprintf(shape, sizeof shape, "%zu x %zu x %zu", f->dims[0], f->dims[1], f->dims[2]);
+        else
+            snprintf(shape, sizeof shape, "%zu", f->dims[0]);
+        st = gd_error(ctx, GD_EINVAL,
+                      "%s: byte 4: the header's dimensions (%s) make %zu values, more than the %zu "
+                      "gdlab reads from one file", f->path, shape, total, GD_DATA_MAX_VALUES);
+        goto done;
+    }
+    /* A plain file: its size says now whether the data are all there. */
+    if (gzdirect(gz) && fsize != (unsigned long long)hlen + total) {
+        f->len = fsize > hlen ? (size_t)(fsize - hlen) : 0;
+        goto bad_length;
+    }
     /* The data, in a buffer that doubles as it fills, up to total bytes. */
     size_t cap = total < ((size_t)1 << 20) ? total : (size_t)1 << 20;
     f->data = gd_malloc(cap);
@@ -131,16 +154,16 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
         cap = cap2;
     }
     /* Count what is left over, if anything. */
-    size_t extra = 0;
     if (f->len == total) {
         unsigned char scratch[4096];
         do {
             st = read_bytes(ctx, gz, f->path, hlen + f->len + extra, scratch, sizeof scratch, &got);
             if (st != GD_OK) goto done;
             extra += got;
-        } while (got == sizeof scratch);
+        } while (got == sizeof scratch && extra <= GD_DATA_MAX_BYTES);
     }
     if (f->len != total || extra != 0) {
+    bad_length:;
         char shape[80];
         if (ndims == 3)
             snprintf(shape, sizeof shape, "%zu x %zu x %zu", f->dims[0], f->dims[1], f->dims[2]);
@@ -148,9 +171,9 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
             snprintf(shape, sizeof shape, "%zu", f->dims[0]);
         st = gd_error(ctx, GD_EINVAL,
                       "%s: %s: the header's dimensions (%s) need %zu data bytes after "
-                      "the %zu-byte header, the file has %zu", f->path,
-                      extra ? "bytes left over" : "truncated", shape, total, hlen,
-                      f->len + extra);
+                      "the %zu-byte header, the file has %s%zu", f->path,
+                      extra || f->len > total ? "bytes left over" : "truncated", shape, total, hlen,
+                      extra > GD_DATA_MAX_BYTES ? "more than " : "", f->len + extra);
         goto done;
     }
     goto done;
@@ -169,6 +192,25 @@ done:;
     return st;
 }
 
+/* The rule of the header comment: labels 0..K-1 with K the smallest value
+ * absent; the first label >= K is named with its index. */
+static gd_status check_labels(gd_ctx *ctx, const idx_file *lb) {
+    unsigned char seen[256] = {0};
+    unsigned k = 0;
+    for (size_t i = 0; i < lb->len; i++) seen[lb->data[i]] = 1;
+    while (k < 256 && seen[k]) k++;
+    for (size_t i = 0; i < lb->len; i++) {
+        if (lb->data[i] < k) continue;
+        if (k == 0)
+            return gd_error(ctx, GD_EINVAL, "%s: label %u at index %zu: no label is 0 (classes are "
+                            "counted from 0, none left out)", lb->path, lb->data[i], i);
+        return gd_error(ctx, GD_EINVAL, "%s: label %u at index %zu: expected a class 0..%u (no label "
+                        "is %u; classes are counted from 0, none left out)", lb->path, lb->data[i], i,
+                        k - 1, k);
+    }
+    return GD_OK;
+}
+
 gd_status gd_data_idx_read(gd_ctx *ctx, const char *images, const char *labels,
                            const char *name, gd_dataset **out) {
     GD_ASSERT(images != NULL && labels != NULL && out != NULL);
@@ -180,6 +222,7 @@ gd_status gd_data_idx_read(gd_ctx *ctx, const char *images, const char *labels,
         st = gd_error(ctx, GD_EINVAL, "%s: byte 4: %zu labels, but %s has %zu images",
                       labels, lb.dims[0], images, im.dims[0]);
     gd_dataset *ds = NULL;
+    if (st == GD_OK) st = check_labels(ctx, &lb);
     if (st == GD_OK) {
         ds = gd_data_alloc(name ? name : images, im.dims[0], im.dims[1] * im.dims[2]);
         if (!ds) st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", images);

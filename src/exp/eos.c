@@ -379,7 +379,7 @@ static gd_status setup(const gd_params *p, gd_ctx *ctx, eos_setup *su) {
     su->op.beta2 = gd_params_real(p, "beta2");
 
     gd_dataset *all = NULL;
-    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), 1, &all);
+    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), GD_DATA_CLASSES, &all); /* the last column is the class */
     if (st != GD_OK) return st;
     if (yes(gd_params_str(p, "standardize"))) gd_data_standardize(all);
     size_t sub = (size_t)gd_params_real(p, "subset");

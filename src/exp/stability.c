@@ -83,7 +83,7 @@ static gd_status build(gd_ctx *ctx, const gd_params *p, const char *hidden, uint
     if (strcmp(tg, "parity") && strcmp(tg, "class0") && strcmp(tg, "value"))
         return gd_error(ctx, GD_EINVAL, "--target: expected parity, class0 or value, got '%s'", tg);
     gd_dataset *ds = NULL;
-    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), strcmp(tg, "value") != 0, &ds);
+    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), strcmp(tg, "value") ? GD_DATA_CLASSES : GD_DATA_VALUES, &ds);
     if (st != GD_OK) return st;
     if (strcmp(tg, "value") && ds->k == 0) {
         gd_data_free(ds);
@@ -236,7 +236,7 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
                         gd_params_str(p, "flat-runs"));
     const char *tg = gd_params_str(p, "target");
     gd_dataset *ds = NULL;
-    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), strcmp(tg, "value") != 0, &ds);
+    gd_status st = gd_data_load(ctx, gd_params_str(p, "data"), strcmp(tg, "value") ? GD_DATA_CLASSES : GD_DATA_VALUES, &ds);
     if (st != GD_OK) return st;
     const size_t n = ds->n;
     gd_data_free(ds);

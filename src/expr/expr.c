@@ -28,6 +28,11 @@
  * of the parser goes through parse_unary, which counts it, so the C stack
  * stays small whatever the input. */
 #define EXPR_MAX_DEPTH 200
+
+/* Longest expression read, in characters: the longest in gdlab's own
+ * experiments and tests is a few hundred; the bound keeps a parameter
+ * pasted by mistake (a file's contents) from being parsed at all. */
+#define EXPR_MAX_LEN 4096
 #define EXPR_PI 3.14159265358979323846
 
 enum {
@@ -324,9 +329,23 @@ static long parse_atom(parser *P) {
         return r;
     }
     if (is_digit((unsigned char)*s) || (*s == '.' && is_digit((unsigned char)s[1]))) {
-        char *end;
-        double d = strtod(s, &end);
-        P->pos += (size_t)(end - s);
+        /* gdlab's decimal syntax (gd_parse_decimal): no hex, no overflow to
+         * inf, no underflow to 0. A hex literal ("0x10", "0x1p-4") is named
+         * whole rather than read as 0 followed by a name. */
+        const char *end;
+        double d;
+        int why = gd_parse_decimal(s, &end, &d);
+        size_t n = (size_t)(end - s);
+        if (why == GD_NUM_OK && n == 1 && (*end | 0x20) == 'x') {
+            while (is_alpha((unsigned char)s[n]) || is_digit((unsigned char)s[n]) || s[n] == '.' ||
+                   ((s[n] == '+' || s[n] == '-') && (s[n - 1] | 0x20) == 'p'))
+                n++;
+            why = GD_NUM_NONE;
+        }
+        if (why != GD_NUM_OK)
+            return fail(P, start, "expected a decimal number, got '%.*s'%s%s", (int)(n > 40 ? 40 : n), s,
+                        why == GD_NUM_NONE ? "" : ": ", why == GD_NUM_NONE ? "" : gd_parse_number_why(why));
+        P->pos += n;
         return push(P, OP_CONST, 0, 0, d);
     }
     if (!is_alpha((unsigned char)*s))
@@ -457,6 +476,10 @@ gd_status gd_expr_parse(gd_ctx *ctx, const char *src, const char *const *vars,
     char buf[40];
     GD_ASSERT(src != NULL && out != NULL);
     *out = NULL;
+    size_t srclen = 0;
+    while (srclen <= EXPR_MAX_LEN && src[srclen]) srclen++;
+    if (srclen > EXPR_MAX_LEN)
+        return gd_error(ctx, GD_EINVAL, "expression longer than %d characters (%zu)", EXPR_MAX_LEN, strlen(src));
     e = gd_calloc(1, sizeof *e);
     if (!e) return gd_error(ctx, GD_ENOMEM, "out of memory parsing expression");
     memset(&P, 0, sizeof P);
