@@ -36,6 +36,10 @@ expect 2 "GD steps exceeds 1e+10" -- run lyapunov --eta 1:2:2000 --steps 1e8 --o
 expect 2 "--width: Monte Carlo (--replicas 10) keeps one weight per feature" -- run sgd-zipf --width 1e15 --replicas 10 --out "$T/x"
 expect 2 "steps x replicas <= 1e11" -- run sgd-zipf --steps 1e12 --replicas 10 --out "$T/x"
 
+# An expression whose exact Hessian would need gigabytes (700 variables: 2.75 GB)
+F=$(i=0; s=v0; while [ $i -lt 699 ]; do i=$((i + 1)); s="$s+v$i"; done; echo "$s")
+expect 2 "700 variables and 1399 operations need 2.75e+03 MB for the exact gradient and Hessian, more than 256 MB" -- run orbit --f "$F" --out "$T/x"
+
 # A start where the objective, its gradient or its Hessian is not finite
 expect 2 "--x0: the objective log(x) is not finite at the start x = -1: f = nan" -- run regimes --f "log(x)" --x0 x=-1 --out "$T/x"
 expect 2 "--x0: the objective log(x) is not finite at the start x = -1" -- run orbit --f "log(x)" --x0 -1 --out "$T/x"

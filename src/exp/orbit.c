@@ -77,7 +77,8 @@ static gd_status misapplied(const gd_params *p, gd_ctx *ctx, int basins, double 
 static gd_obj *make_obj(const gd_params *p, gd_ctx *ctx) {
     if (is_mf(p)) return gd_obj_mf_scalar(ctx, gd_params_real(p, "mu"));
     gd_obj *o = gd_obj_expr(ctx, gd_params_str(p, "f"));
-    if (!o) gd_error_prefix(ctx, "--f '%s'", gd_params_str(p, "f"));
+    const char *fs = gd_params_str(p, "f");
+    if (!o) gd_error_prefix(ctx, "--f '%.60s%s'", fs, strlen(fs) > 60 ? "..." : "");
     return o;
 }
 

@@ -440,14 +440,28 @@ static long parse_expr(parser *P) {
 
 /* ---- Workspace, construction ------------------------------------------- */
 
+/* Largest derivative workspace of one expression, in doubles (256 MiB):
+ * each tape slot keeps its value, gradient and packed Hessian, 1 + n +
+ * n (n + 1) / 2 doubles for n variables, so a 4096-character sum of 1000
+ * variables would ask for 8 GB. An objective of 100 variables and 1000
+ * operations needs 41 MB. */
+#define EXPR_MAX_WS ((size_t)1 << 25)
+
+/* Doubles of workspace for len tape slots and n variables, or SIZE_MAX
+ * beyond EXPR_MAX_WS. */
+static size_t ws_size(size_t len, size_t n) {
+    if (n > ((size_t)1 << 12)) return SIZE_MAX;
+    const size_t per = 1 + n + n * (n + 1) / 2;
+    return len > EXPR_MAX_WS / per ? SIZE_MAX : len * per;
+}
+
 /* Allocates v, g, h for the current tape and seeds the constant parts:
  * a variable slot's gradient e_i, and zero everywhere else. */
 static int alloc_ws(gd_expr *e) {
-    size_t per, k;
-    if (e->n > ((size_t)1 << 20)) return -1;
+    size_t k;
+    if (ws_size(e->len, e->n) == SIZE_MAX) return -1;
     e->np = e->n * (e->n + 1) / 2;
-    per = 1 + e->n + e->np;
-    if (e->len > SIZE_MAX / sizeof(double) / per) return -1;
+    const size_t per = 1 + e->n + e->np;
     e->ws = gd_calloc(e->len * per, sizeof(double));
     if (!e->ws) return -1;
     e->v = e->ws;
@@ -512,6 +526,14 @@ gd_status gd_expr_parse(gd_ctx *ctx, const char *src, const char *const *vars,
     if (r < 0) {
         gd_expr_free(e);
         return P.st;
+    }
+    if (ws_size(e->len, e->n) == SIZE_MAX) {
+        const size_t n = e->n, len = e->len;
+        gd_expr_free(e);
+        return gd_error(ctx, GD_EINVAL, "%zu variables and %zu operations need %.3g MB for the exact gradient and "
+                        "Hessian, more than %zu MB: use fewer variables", n, len,
+                        (double)len * (1 + (double)n + (double)n * ((double)n + 1) / 2) * 8 / 1e6,
+                        EXPR_MAX_WS * 8 >> 20);
     }
     if (alloc_ws(e) != 0) {
         gd_expr_free(e);
