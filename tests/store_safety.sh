@@ -67,7 +67,8 @@ if mount_tmpfs 1m "$T/ro" "a store on read-only media"; then
     expect 0 "2" -- query "$T/ro/s.sqlite" "SELECT count(*) FROM runs"
     expect 0 "loss_mc" -- export "$T/ro/s.sqlite" --csv
     expect 0 "plot of loss_mc" -- plot "$T/ro/s.sqlite" --x eta --y loss_mc --out "$T/rop"
-    expect 3 "" -- sweep sgd-1d --grid 'eta=0.3' --db "$T/ro/s.sqlite" --out none --workers 1
+    expect 3 "cannot write the store: Read-only file system" -- sweep sgd-1d --grid 'eta=0.3' --db "$T/ro/s.sqlite" --out none --workers 1
+    if [ -z "$(ls "$T/ro" | grep -v '^s.sqlite$')" ]; then ok "read-only media: nothing beside the store"; else bad "read-only media: $(ls "$T/ro")"; fi
   else echo "SKIP: a store on read-only media: remount,ro refused ($(head -c 120 "$T/mnt.err"))"; fi
 fi
 
@@ -112,12 +113,12 @@ c.execute('CREATE TABLE t(a)'); c.execute('INSERT INTO t VALUES(1)'); c.commit()
   unchanged "$T/noclaims.sqlite" "$c0" "a store without its claims table: refused, not repaired"
 else echo "SKIP: python3 is needed to make another program's SQLite database"; fi
 # two sweeps creating one new store at once both work
-"$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/o1" 2>&1 & p1=$!
-"$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/o2" 2>&1 & p2=$!
+"$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/c1.txt" 2>&1 & p1=$!
+"$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/c2.txt" 2>&1 & p2=$!
 wait "$p1"; r1=$?; wait "$p2"; r2=$?
 n=$("$G" query "$T/new.sqlite" "SELECT count(*) FROM runs" | tail -1)
 if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && [ "$n" = 20 ]; then ok "two sweeps creating one store at once: both exit 0, 20 runs"
-else bad "two sweeps creating one store: exit $r1, $r2, $n runs: $(cat "$T/o1" "$T/o2" | head -c 300)"; fi
+else bad "two sweeps creating one store: exit $r1, $r2, $n runs: $(cat "$T/c1.txt" "$T/c2.txt" | head -c 300)"; fi
 
 # 3. the grid is bounded, its values distinct
 expect 2 "the grid has 10000000000 points x 1 seeds; at most 1000000 runs" -- \
@@ -145,9 +146,15 @@ expect 0 "1" -- query "$S" "SELECT 1" --timeout 0
 
 # 5. exit codes: failed runs, a full disk
 expect 3 "2 of 2 runs failed" -- sweep balancing --grid 'A=foo,bar' --db "$T/fail.sqlite" --out none --workers 1
+if mount_tmpfs 256k "$T/full2" "a full disk under the store"; then
+  "$G" sweep sgd-1d --grid 'eta=linspace(0.01,0.5,1000)' --db "$T/full2/s.sqlite" --out none --workers 1 >"$T/out" 2>&1; rc=$?
+  if [ "$rc" -eq 3 ] && grep -q "full2/s.sqlite.*\(database or disk is full\|No space left on device\)" "$T/out"; then
+    ok "a store filling its disk: exit 3, $(cat "$T/out")"
+  else bad "a store filling its disk: exit $rc, $(head -c 300 "$T/out")"; fi
+  n=$("$G" query "$T/full2/s.sqlite" "SELECT count(*) FROM runs" 2>&1 | tail -1)
+  case "$n" in [1-9]*) ok "the runs stored before the disk filled can be read ($n)";; *) bad "after a full disk: $n";; esac
+fi
 if mount_tmpfs 64k "$T/full" "a full disk"; then
-  expect 3 "database or disk is full" -- sweep sgd-1d --grid 'eta=linspace(0.01,0.5,300)' --db "$T/full/s.sqlite" --out none --workers 1
-  rm -rf "$T/full/"*
   expect 3 "No space left on device" -- sweep sgd-1d --grid 'eta=linspace(0.01,0.5,300)' --db "$T/runs.sqlite" --out "$T/full/runs" --workers 1
   rm -rf "$T/full/"*
   dd if=/dev/zero of="$T/full/fill" bs=1k count=100 2>/dev/null

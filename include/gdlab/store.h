@@ -61,6 +61,10 @@ void gd_store_interrupt(gd_store *s);
  * gd_store_interrupt. */
 int gd_store_stopped(const gd_store *s);
 
+/* The store's last SQLite error as gd_error (what: what failed), with
+ * gd_store_open's statuses. */
+gd_status gd_store_error(gd_ctx *ctx, gd_store *s, const char *what);
+
 /* 1 when (experiment, this gdlab version, point, replica) is stored with
  * status ok or diverged (a failed run is retried), 0 when not, -1 on error. */
 int gd_store_has(gd_store *s, const char *experiment, const char *point, long replica);

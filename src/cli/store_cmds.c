@@ -84,7 +84,10 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
                  "Each run has one thread and its own seed from (seed, NAME, point, replica), so the store is\n"
                  "the same for any --workers (default: all cores). Series CSVs go to DIR (default FILE.runs;\n"
                  "--out none: scalars and claims only, which saves the files' syncs, about 5 ms a run on disk).\n"
-                 "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).");
+                 "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).\n"
+                 "At most 10^6 runs (points x seeds); a value given twice on an axis is refused. A new store is\n"
+                 "made only where no file is; an existing file must be a gdlab store. Exit 3 when a run failed\n"
+                 "(the count on stderr) or the disk is full.");
             return 0;
         }
         return gd_cli_usage("sweep: expected an experiment name%s (see 'gdlab list')", "");
@@ -96,7 +99,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     size_t na = 0, nf = 0;
     long seeds = 1, workers = omp_get_num_procs(), seed = (long)ctx->seed;
     const char *db = NULL, *out = NULL;
-    int rc = 0;
+    int rc = 0, seen_seeds = 0, seen_workers = 0, seen_seed = 0, seen_db = 0, seen_out = 0;
     for (int i = 3; i < argc && !rc; i += 2) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) || !a[2]) { rc = gd_cli_usage("sweep: unexpected argument '%s' (options are --name value)", a); break; }
@@ -106,19 +109,35 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             if (na == 64) rc = gd_cli_usage("--grid: at most 64 axes%s", "");
             else if (gd_sweep_parse_axis(ctx, v, &axes[na]) != GD_OK) rc = gd_cli_usage("%s", ctx->err);
             else na++;
+            for (size_t b = 0; !rc && na && b + 1 < na; b++)
+                if (!strcmp(axes[b].name, axes[na - 1].name)) {
+                    fprintf(stderr, "gdlab: sweep: --grid %s: given twice (one axis a parameter)\n", axes[b].name);
+                    rc = CLI_EXIT_USAGE;
+                }
         } else if (!strcmp(a, "--seeds")) {
-            if (!whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_seeds) || !whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--workers")) {
-            if (!whole("--workers", v, 1, 1024, &workers)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_workers) || !whole("--workers", v, 1, 1024, &workers)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--seed")) {
-            if (!whole("--seed", v, 0, 9007199254740992.0, &seed)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_seed) || !whole("--seed", v, 0, 9007199254740992.0, &seed)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--db")) {
+            if (repeated("sweep", a, &seen_db)) rc = CLI_EXIT_USAGE;
+            else if (!*v) rc = gd_cli_usage("sweep: --db: expected a file name%s", "");
             db = v;
         } else if (!strcmp(a, "--out")) {
+            if (repeated("sweep", a, &seen_out)) rc = CLI_EXIT_USAGE;
+            else if (!*v) rc = gd_cli_usage("sweep: --out: expected a directory or none%s", "");
             out = v;
         } else if (!strcmp(a, "--threads") || !strcmp(a, "--json") || !strcmp(a, "--strict")) {
             rc = gd_cli_usage("sweep: %s does not apply (each run has one thread; use --workers)", a);
-        } else if (nf < 2 * 64) {
+        } else if (nf == 2 * 64) {
+            rc = gd_cli_usage("sweep: at most 64 fixed parameters (%s is one more)", a);
+        } else {
+            for (size_t k = 0; k < nf && !rc; k += 2)
+                if (!strcmp(fixed[k], a + 2)) {
+                    fprintf(stderr, "gdlab: sweep: %s: given twice\n", a);
+                    rc = CLI_EXIT_USAGE;
+                }
             fixed[nf++] = a + 2, fixed[nf++] = v;
         }
     }
@@ -149,8 +168,14 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             printf("sweep %s: %zu points x %ld seeds%s: %ld runs; %ld stored before, %ld run now, %ld failed; "
                    "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds, who, st.total, st.stored,
                    st.done, st.failed, st.seconds, db, sp.outdir ? sp.outdir : "none (--out none)");
-            if (st.failed) printf("failed runs are stored with their message and retried by the next sweep: "
-                                  "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
+            if (st.failed) {
+                printf("failed runs are stored with their message and retried by the next sweep: "
+                       "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
+                fflush(stdout);
+                fprintf(stderr, "gdlab: sweep %s: %ld of %ld runs failed (stored as failed; the next sweep retries "
+                        "them); the first: %s\n", e->name, st.failed, st.done + st.failed, st.failure);
+                rc = CLI_EXIT_RUNTIME;
+            }
         }
     }
     for (size_t i = 0; i < na; i++) gd_sweep_axis_free(&axes[i]);

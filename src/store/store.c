@@ -360,6 +360,8 @@ gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out) {
     gd_store *r;
     if ((st = open_read(ctx, path, &r)) != GD_OK) return st;
     close_store(r, 0); /* the connection below removes any -wal, -shm as it closes */
+    if (access(path, W_OK) != 0) /* read-only media, a read-only file */
+        return gd_error(ctx, GD_EIO, "%s: cannot write the store: %s", path, strerror(errno));
     gd_store *s = store_new(ctx, path);
     if (!s) return GD_ENOMEM;
     st = open_uri(ctx, s, "mode=rw", SQLITE_OPEN_READWRITE);
@@ -375,6 +377,10 @@ gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out) {
     }
     *out = s;
     return GD_OK;
+}
+
+gd_status gd_store_error(gd_ctx *ctx, gd_store *s, const char *what) {
+    return sql_error(ctx, s, what);
 }
 
 void gd_store_set_timeout(gd_store *s, double seconds) {
