@@ -63,12 +63,19 @@ unchanged "$S" "$s0" "query, export and plot (refused writes included)"
 # read-only media
 if mount_tmpfs 1m "$T/ro" "a store on read-only media"; then
   "$G" sweep sgd-1d --grid 'eta=0.1,0.2' --db "$T/ro/s.sqlite" --out none --workers 1 >/dev/null
+  # a copy taken while a writer had changes in its log: store and -wal, no -shm
+  cp "$S" "$T/w.sqlite"
+  python3 -c "import sqlite3, shutil, sys
+c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_autocheckpoint=0')
+c.execute(\"UPDATE runs SET detail = 'in the log'\"); c.commit()
+shutil.copy(sys.argv[1], sys.argv[2]); shutil.copy(sys.argv[1] + '-wal', sys.argv[2] + '-wal'); c.close()" "$T/w.sqlite" "$T/ro/w.sqlite"
   if mount -o remount,ro "$T/ro" 2>"$T/mnt.err"; then
+    expect 2 "open it once where it can be written" -- query "$T/ro/w.sqlite" "SELECT count(*) FROM runs WHERE detail = 'in the log'"
     expect 0 "2" -- query "$T/ro/s.sqlite" "SELECT count(*) FROM runs"
     expect 0 "loss_mc" -- export "$T/ro/s.sqlite" --csv
     expect 0 "plot of loss_mc" -- plot "$T/ro/s.sqlite" --x eta --y loss_mc --out "$T/rop"
     expect 3 "cannot write the store: Read-only file system" -- sweep sgd-1d --grid 'eta=0.3' --db "$T/ro/s.sqlite" --out none --workers 1
-    if [ -z "$(ls "$T/ro" | grep -v '^s.sqlite$')" ]; then ok "read-only media: nothing beside the store"; else bad "read-only media: $(ls "$T/ro")"; fi
+    if [ -z "$(ls "$T/ro" | grep -v '^s.sqlite$\|^w.sqlite$\|^w.sqlite-wal$')" ]; then ok "read-only media: nothing beside the store"; else bad "read-only media: $(ls "$T/ro")"; fi
   else echo "SKIP: a store on read-only media: remount,ro refused ($(head -c 120 "$T/mnt.err"))"; fi
 fi
 

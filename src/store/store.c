@@ -269,7 +269,10 @@ static gd_status open_read(gd_ctx *ctx, const char *path, gd_store **out) {
         char wal[4200];
         struct stat sb;
         snprintf(wal, sizeof wal, "%s-wal", path);
-        if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && (stat(wal, &sb) != 0 || sb.st_size == 0)) {
+        if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && stat(wal, &sb) == 0 && sb.st_size > 0) {
+            st = gd_error(ctx, GD_EIO, "%s: cannot read: its -wal file holds changes not yet in it and its -shm "
+                          "cannot be made (read-only media?); open it once where it can be written", path);
+        } else if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY) {
             sqlite3_close(s->db);
             s->db = NULL, s->immutable = 1;
             st = open_uri(ctx, s, "mode=ro&immutable=1", SQLITE_OPEN_READONLY);
