@@ -175,6 +175,8 @@ if [ -w /dev/full ]; then
   if [ "$rc" -eq 3 ]; then ok "export to a full stdout: exit 3"; else bad "export to a full stdout: exit $rc"; fi
   "$G" query "$S" "SELECT * FROM runs" >/dev/full 2>"$T/out"; rc=$?
   if [ "$rc" -eq 3 ]; then ok "query to a full stdout: exit 3"; else bad "query to a full stdout: exit $rc"; fi
+  "$G" sweep sgd-1d --grid 'eta=0.1' --db "$T/stdout.sqlite" --out none --workers 1 >/dev/full 2>"$T/out"; rc=$?
+  if [ "$rc" -eq 3 ]; then ok "sweep to a full stdout: exit 3"; else bad "sweep to a full stdout: exit $rc"; fi
 fi
 
 # 6. repeated flags, numbers
@@ -187,7 +189,7 @@ expect 2 "--x: given twice" -- plot "$S" --x eta --x steps --y loss_mc --out "$T
 expect 2 "--out: given twice" -- plot "$S" --x eta --y loss_mc --out "$T/p3" --out "$T/p4"
 expect 2 "--out: given twice" -- export "$S" --csv --out "$T/e1.csv" --out "$T/e2.csv"
 expect 2 "--grid eta" -- sweep sgd-1d --grid 'eta=linspace(0x1,2,3)' --db "$T/a.sqlite"
-expect 2 "--grid eta" -- sweep sgd-1d --grid 'eta=range(0,1e-400,0.1)' --db "$T/a.sqlite"
+expect 2 "--grid noise" -- sweep sgd-1d --grid 'noise=linspace(1e-400,1,2)' --db "$T/a.sqlite"
 expect 2 "--grid eta" -- sweep sgd-1d --grid 'eta=logspace(1e-300,1e300,3)' --db "$T/a.sqlite"
 expect 2 "--seeds" -- sweep sgd-1d --grid eta=0.1 --db "$T/a.sqlite" --seeds 0x10
 expect 2 "--workers" -- sweep sgd-1d --grid eta=0.1 --db "$T/a.sqlite" --workers 1e-400

@@ -180,6 +180,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     }
     for (size_t i = 0; i < na; i++) gd_sweep_axis_free(&axes[i]);
     gd_cli_mpi_finalize();
+    if (!rc) rc = stdout_ok("sweep");
     return rc;
 }
 
@@ -367,5 +368,6 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
                x, by ? " by " : "", by ? by : "", n, out);
     }
     gd_result_free(r);
+    if (!rc) rc = stdout_ok("plot");
     return rc;
 }
