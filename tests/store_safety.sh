@@ -119,6 +119,10 @@ c.execute('CREATE TABLE t(a)'); c.execute('INSERT INTO t VALUES(1)'); c.commit()
   expect 2 "no claims table" -- sweep sgd-1d --grid eta=0.1 --db "$T/noclaims.sqlite" --out none
   unchanged "$T/noclaims.sqlite" "$c0" "a store without its claims table: refused, not repaired"
 else echo "SKIP: python3 is needed to make another program's SQLite database"; fi
+# a name SQLite could read as a URI is a file name
+(cd "$T" && "$G" sweep sgd-1d --grid eta=0.1 --db 'file:u.sqlite' --out none --workers 1 >/dev/null 2>"$T/out"); rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$T/file:u.sqlite" ] && [ -z "$(ls "$T" | grep 'u.sqlite.new')" ]; then ok "--db file:u.sqlite is the file file:u.sqlite"
+else bad "--db file:u.sqlite: exit $rc, $(head -c 200 "$T/out"), $(ls "$T" | grep u.sqlite)"; fi
 # two sweeps creating one new store at once both work
 "$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/c1.txt" 2>&1 & p1=$!
 "$G" sweep sgd-1d --grid 'eta=linspace(0.1,0.5,20)' --db "$T/new.sqlite" --out none --workers 1 >"$T/c2.txt" 2>&1 & p2=$!

@@ -316,12 +316,16 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
     }
     snprintf(tmp, n, "%s.new-%ld-%d", path, (long)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
     snprintf(jnl, n + 8, "%s-journal", tmp);
+    unlink(tmp), unlink(jnl); /* a crashed process's, with this pid */
     sqlite3 *db = NULL;
     gd_status st = GD_OK;
     char sql[200];
     snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version', '%d'), ('created_by', 'gdlab %s'); COMMIT;",
              GD_STORE_SCHEMA, GD_VERSION);
-    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL) !=
+    /* as a URI, always: a plain name such as "file:x.sqlite" is read as
+     * a URI where SQLite is built with SQLITE_USE_URI (Debian's is) */
+    char *uri = uri_of(tmp, "mode=rwc");
+    if (!uri || sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL) !=
             SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; BEGIN;", NULL, NULL, NULL) !=
             SQLITE_OK ||
@@ -334,6 +338,7 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
             st = gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
         }
     }
+    gd_free(uri);
     if (sqlite3_close(db) != SQLITE_OK && st == GD_OK)
         st = gd_error(ctx, GD_EIO, "%s: cannot create the store: closing %s failed", path, tmp);
     if (st == GD_OK && link(tmp, path) != 0 && errno != EEXIST) {
