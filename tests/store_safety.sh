@@ -79,6 +79,17 @@ shutil.copy(sys.argv[1], sys.argv[2]); shutil.copy(sys.argv[1] + '-wal', sys.arg
   else echo "SKIP: a store on read-only media: remount,ro refused ($(head -c 120 "$T/mnt.err"))"; fi
 fi
 
+# another user's store (not writable by this one, in a directory it can
+# write): read without leaving a -wal/-shm in the owner's way
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+  mkdir "$T/shared" && cp "$S" "$T/shared/s.sqlite" && chmod 444 "$T/shared/s.sqlite" && chmod 777 "$T/shared" && chmod 755 "$T"
+  n=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$G" query "$T/shared/s.sqlite" "SELECT count(*) FROM runs" 2>&1 | tail -1)
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$G" sweep sgd-1d --grid eta=0.3 --db "$T/shared/s.sqlite" --out none >"$T/out" 2>&1; rc=$?
+  if [ "$n" = 4 ] && [ "$rc" -eq 3 ] && grep -q "Permission denied" "$T/out" && [ "$(ls "$T/shared")" = s.sqlite ]; then
+    ok "another user's store: read (4 runs), a sweep refused (exit 3), nothing left beside it"
+  else bad "another user's store: $n runs, sweep exit $rc, beside it: $(ls "$T/shared")"; fi
+else echo "SKIP: another user's store: needs root and setpriv to run as nobody"; fi
+
 # 2. a file that is not a gdlab store is never changed
 : > "$T/notes.txt"
 expect 2 "not a gdlab store" -- query "$T/notes.txt" "SELECT 1"

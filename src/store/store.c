@@ -259,9 +259,16 @@ static gd_status open_read(gd_ctx *ctx, const char *path, gd_store **out) {
     if (!s) return GD_ENOMEM;
     s->readonly = 1;
     s->had_wal = exists(path, "-wal"), s->had_shm = exists(path, "-shm");
-    gd_status st = open_uri(ctx, s, "mode=ro", SQLITE_OPEN_READONLY);
+    /* A store this process cannot write (read-only media, another user's
+     * file) with no -wal (an empty log: the file is whole) is read as
+     * immutable: a read-only connection would otherwise make a -wal and a
+     * -shm it could not remove, owned by this user, in the way of the
+     * store's owner. (Were its owner to start a sweep and checkpoint
+     * while this reads, the read could fail as damaged: read again.) */
+    s->immutable = !s->had_wal && access(path, W_OK) != 0;
+    gd_status st = open_uri(ctx, s, s->immutable ? "mode=ro&immutable=1" : "mode=ro", SQLITE_OPEN_READONLY);
     if (st == GD_OK) st = validate(ctx, s);
-    if (st != GD_OK && s->db) {
+    if (st != GD_OK && s->db && !s->immutable) {
         /* Read-only media: a WAL database whose PATH-shm cannot be made
          * is read as immutable, which is right when its log is empty (no
          * PATH-wal, or an empty one): nobody can be writing to it. */
@@ -367,9 +374,12 @@ gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out) {
      * a file that is not one is refused without ever being opened to write. */
     gd_store *r;
     if ((st = open_read(ctx, path, &r)) != GD_OK) return st;
+    if (access(path, W_OK) != 0) { /* read-only media, a read-only file */
+        st = gd_error(ctx, GD_EIO, "%s: cannot write the store: %s", path, strerror(errno));
+        close_store(r, 1);
+        return st;
+    }
     close_store(r, 0); /* the connection below removes any -wal, -shm as it closes */
-    if (access(path, W_OK) != 0) /* read-only media, a read-only file */
-        return gd_error(ctx, GD_EIO, "%s: cannot write the store: %s", path, strerror(errno));
     gd_store *s = store_new(ctx, path);
     if (!s) return GD_ENOMEM;
     st = open_uri(ctx, s, "mode=rw", SQLITE_OPEN_READWRITE);
