@@ -77,8 +77,13 @@ static gd_status db_error(gd_ctx *ctx, sqlite3 *db, const char *path, const char
     const int code = sqlite3_errcode(db) & 0xff, e = sqlite3_system_errno(db);
     const int damaged = code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
     const int sys = e && (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN);
+    /* SQLite says "out of memory" too for a damaged file whose records
+     * claim gigabytes (found by fuzzing) */
     return gd_error(ctx, sql_status(db), "%s: %s: %s%s%s%s%s", path, what, sqlite3_errmsg(db), sys ? " (" : "",
-                    sys ? strerror(e) : "", sys ? ")" : "", damaged ? " (not a gdlab store, or damaged)" : "");
+                    sys ? strerror(e) : "", sys ? ")" : "",
+                    damaged                    ? " (not a gdlab store, or damaged)"
+                    : code == SQLITE_NOMEM ? " (or the file is damaged: its records can ask for more than there is)"
+                                           : "");
 }
 
 static gd_status sql_error(gd_ctx *ctx, gd_store *s, const char *what) {
