@@ -52,8 +52,9 @@ static int repeated(const char *cmd, const char *flag, int *seen) {
 
 /* Standard output written and flushed, or exit 3 (a full disk, a closed pipe). */
 static int stdout_ok(const char *cmd) {
+    errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-    fprintf(stderr, "gdlab: %s: cannot write the output: %s\n", cmd, strerror(errno));
+    fprintf(stderr, "gdlab: %s: cannot write the output: %s\n", cmd, strerror(errno ? errno : EIO));
     return CLI_EXIT_RUNTIME;
 }
 
@@ -111,7 +112,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             else na++;
             for (size_t b = 0; !rc && na && b + 1 < na; b++)
                 if (!strcmp(axes[b].name, axes[na - 1].name)) {
-                    fprintf(stderr, "gdlab: sweep: --grid %s: given twice (one axis a parameter)\n", axes[b].name);
+                    fprintf(stderr, "gdlab: sweep: --grid %s: given twice (one --grid a parameter)\n", axes[b].name);
                     rc = CLI_EXIT_USAGE;
                 }
         } else if (!strcmp(a, "--seeds")) {
