@@ -32,7 +32,9 @@ typedef struct gd_sweep_axis {
 } gd_sweep_axis;
 
 /* Parses "NAME=SPEC" (GD_EINVAL naming the axis and what was expected;
- * at most 100000 values). */
+ * at most 100000 values, numbers decimal as gd_parse_decimal, generated
+ * values finite; a value given twice, as text or as an equal number (0.1
+ * and 1e-1), is refused naming it). */
 gd_status gd_sweep_parse_axis(gd_ctx *ctx, const char *spec, gd_sweep_axis *out);
 void gd_sweep_axis_free(gd_sweep_axis *a);
 
@@ -55,10 +57,14 @@ typedef struct gd_sweep_stats {
     long done;    /* run now, ok or diverged */
     long failed;  /* run now, failed (stored as failed, retried next time) */
     double seconds;
+    char failure[512]; /* the first failed run's point and message ("" if none) */
 } gd_sweep_stats;
 
-/* Checks every parameter (fixed and every axis value) against the
- * experiment's schema before anything runs: GD_EINVAL naming them. */
+/* Checks, before anything is created or runs: the size (at most 10^6
+ * runs, points x seeds: GD_EINVAL saying the count), each point's text
+ * fits a key (4095 characters), no axis given twice or also fixed, and
+ * every parameter (fixed and every axis value) against the experiment's
+ * schema: GD_EINVAL naming them. */
 gd_status gd_sweep_check(gd_ctx *ctx, const gd_sweep_spec *s);
 
 /* The point's canonical text ("a=1;b=2", names sorted) into buf. */
@@ -67,7 +73,10 @@ size_t gd_sweep_npoints(const gd_sweep_spec *s);
 uint64_t gd_sweep_run_seed(const gd_sweep_spec *s, const char *key, long replica);
 
 /* Runs every job of this rank not yet in the store. progress, if not
- * NULL, is called (from one thread at a time) after each job. */
+ * NULL, is called (from one thread at a time) after each job. A run that
+ * fails is stored as failed and counted (st->failed, st->failure); the
+ * sweep goes on. A failure to store a run or write its series (a full
+ * disk: GD_EIO) stops the sweep. */
 gd_status gd_sweep_run(gd_ctx *ctx, const gd_sweep_spec *s, gd_sweep_stats *st,
                        void (*progress)(const gd_sweep_stats *, void *), void *data);
 

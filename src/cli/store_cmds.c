@@ -1,9 +1,12 @@
 /* The store's commands: gdlab sweep, query, export, plot (sweep.h,
  * store.h). Exit codes as main.c: 0 ok, 2 bad usage or input, 3 runtime. */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +24,38 @@ static int whole(const char *opt, const char *s, double lo, double hi, long *out
     return 1;
 }
 
-/* The store at path, which must exist (query, export, plot). */
+/* The store at path, which must exist, opened read-only (query, export,
+ * plot): nothing is created or written. */
 static int open_existing(gd_ctx *ctx, const char *path, gd_store **s) {
     if (access(path, F_OK) != 0) {
         fprintf(stderr, "gdlab: %s: no such store (gdlab sweep ... --db %s makes one)\n", path, path);
         return CLI_EXIT_USAGE;
     }
-    if (gd_store_open(ctx, path, s) != GD_OK) {
+    const gd_status st = gd_store_open_read(ctx, path, s);
+    if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", ctx->err);
-        return CLI_EXIT_USAGE;
+        /* a file that cannot be read is bad input, as in gdlab run */
+        return st == GD_EINVAL || st == GD_EIO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     return 0;
+}
+
+/* 1 (after a message naming it) when flag was given before. */
+static int repeated(const char *cmd, const char *flag, int *seen) {
+    if (!*seen) {
+        *seen = 1;
+        return 0;
+    }
+    fprintf(stderr, "gdlab: %s: %s: given twice\n", cmd, flag);
+    return 1;
+}
+
+/* Standard output written and flushed, or exit 3 (a full disk, a closed pipe). */
+static int stdout_ok(const char *cmd) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    fprintf(stderr, "gdlab: %s: cannot write the output: %s\n", cmd, strerror(errno ? errno : EIO));
+    return CLI_EXIT_RUNTIME;
 }
 
 typedef struct bar {
@@ -61,7 +85,10 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
                  "Each run has one thread and its own seed from (seed, NAME, point, replica), so the store is\n"
                  "the same for any --workers (default: all cores). Series CSVs go to DIR (default FILE.runs;\n"
                  "--out none: scalars and claims only, which saves the files' syncs, about 5 ms a run on disk).\n"
-                 "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).");
+                 "Under mpirun each rank takes its share of the runs (when gdlab is built with MPI).\n"
+                 "At most 10^6 runs (points x seeds); a value given twice on an axis is refused. A new store is\n"
+                 "made only where no file is; an existing file must be a gdlab store. Exit 3 when a run failed\n"
+                 "(the count on stderr) or the disk is full.");
             return 0;
         }
         return gd_cli_usage("sweep: expected an experiment name%s (see 'gdlab list')", "");
@@ -73,7 +100,7 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     size_t na = 0, nf = 0;
     long seeds = 1, workers = omp_get_num_procs(), seed = (long)ctx->seed;
     const char *db = NULL, *out = NULL;
-    int rc = 0;
+    int rc = 0, seen_seeds = 0, seen_workers = 0, seen_seed = 0, seen_db = 0, seen_out = 0;
     for (int i = 3; i < argc && !rc; i += 2) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) || !a[2]) { rc = gd_cli_usage("sweep: unexpected argument '%s' (options are --name value)", a); break; }
@@ -83,19 +110,35 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             if (na == 64) rc = gd_cli_usage("--grid: at most 64 axes%s", "");
             else if (gd_sweep_parse_axis(ctx, v, &axes[na]) != GD_OK) rc = gd_cli_usage("%s", ctx->err);
             else na++;
+            for (size_t b = 0; !rc && na && b + 1 < na; b++)
+                if (!strcmp(axes[b].name, axes[na - 1].name)) {
+                    fprintf(stderr, "gdlab: sweep: --grid %s: given twice (one --grid a parameter)\n", axes[b].name);
+                    rc = CLI_EXIT_USAGE;
+                }
         } else if (!strcmp(a, "--seeds")) {
-            if (!whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_seeds) || !whole("--seeds", v, 1, 1e6, &seeds)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--workers")) {
-            if (!whole("--workers", v, 1, 1024, &workers)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_workers) || !whole("--workers", v, 1, 1024, &workers)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--seed")) {
-            if (!whole("--seed", v, 0, 9007199254740992.0, &seed)) rc = CLI_EXIT_USAGE;
+            if (repeated("sweep", a, &seen_seed) || !whole("--seed", v, 0, 9007199254740992.0, &seed)) rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--db")) {
+            if (repeated("sweep", a, &seen_db)) rc = CLI_EXIT_USAGE;
+            else if (!*v) rc = gd_cli_usage("sweep: --db: expected a file name%s", "");
             db = v;
         } else if (!strcmp(a, "--out")) {
+            if (repeated("sweep", a, &seen_out)) rc = CLI_EXIT_USAGE;
+            else if (!*v) rc = gd_cli_usage("sweep: --out: expected a directory or none%s", "");
             out = v;
         } else if (!strcmp(a, "--threads") || !strcmp(a, "--json") || !strcmp(a, "--strict")) {
             rc = gd_cli_usage("sweep: %s does not apply (each run has one thread; use --workers)", a);
-        } else if (nf < 2 * 64) {
+        } else if (nf == 2 * 64) {
+            rc = gd_cli_usage("sweep: at most 64 fixed parameters (%s is one more)", a);
+        } else {
+            for (size_t k = 0; k < nf && !rc; k += 2)
+                if (!strcmp(fixed[k], a + 2)) {
+                    fprintf(stderr, "gdlab: sweep: %s: given twice\n", a);
+                    rc = CLI_EXIT_USAGE;
+                }
             fixed[nf++] = a + 2, fixed[nf++] = v;
         }
     }
@@ -126,59 +169,128 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
             printf("sweep %s: %zu points x %ld seeds%s: %ld runs; %ld stored before, %ld run now, %ld failed; "
                    "%.1f s\nstore: %s; series: %s\n", e->name, gd_sweep_npoints(&sp), seeds, who, st.total, st.stored,
                    st.done, st.failed, st.seconds, db, sp.outdir ? sp.outdir : "none (--out none)");
-            if (st.failed) printf("failed runs are stored with their message and retried by the next sweep: "
-                                  "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
+            if (st.failed) {
+                printf("failed runs are stored with their message and retried by the next sweep: "
+                       "gdlab query %s \"SELECT point, replica, detail FROM runs WHERE status = 'failed'\"\n", db);
+                fflush(stdout);
+                fprintf(stderr, "gdlab: sweep %s: %ld of %ld runs failed (stored as failed; the next sweep retries "
+                        "them); the first: %s\n", e->name, st.failed, st.done + st.failed, st.failure);
+                rc = CLI_EXIT_RUNTIME;
+            }
         }
     }
     for (size_t i = 0; i < na; i++) gd_sweep_axis_free(&axes[i]);
     gd_cli_mpi_finalize();
+    if (!rc) rc = stdout_ok("sweep");
     return rc;
 }
 
+static gd_store *volatile query_store;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    gd_store *s = query_store;
+    if (s) gd_store_interrupt(s);
+}
+
 int gd_cli_query(int argc, char **argv, gd_ctx *ctx) {
-    if (argc != 4) return gd_cli_usage("query: expected gdlab query FILE.sqlite 'SQL'%s", "");
+    if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        puts("gdlab query FILE.sqlite 'SQL' [--timeout SECONDS]\n\n"
+             "Runs one SQL statement that reads (SELECT, WITH, a PRAGMA that reads) on the store, opened\n"
+             "read-only, and prints its rows as CSV. A statement that writes is refused (exit 2). The query\n"
+             "stops after --timeout SECONDS (default 60; 0: no limit) or on Ctrl-C (exit 3).");
+        return 0;
+    }
+    const char *sql = NULL;
+    double timeout = 60;
+    int seen_timeout = 0;
+    if (argc < 4) return gd_cli_usage("query: expected gdlab query FILE.sqlite 'SQL' [--timeout SECONDS]%s", "");
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--timeout")) {
+            if (repeated("query", "--timeout", &seen_timeout)) return CLI_EXIT_USAGE;
+            if (i + 1 >= argc || gd_parse_number(argv[i + 1], &timeout) != GD_NUM_OK || !(timeout >= 0) ||
+                timeout > 1e9) {
+                fprintf(stderr, "gdlab: query: --timeout: expected seconds in [0, 1e9] (0: no limit), got '%s'\n",
+                        i + 1 < argc ? argv[i + 1] : "");
+                return CLI_EXIT_USAGE;
+            }
+            i++;
+        } else if (!sql) {
+            sql = argv[i];
+        } else {
+            return gd_cli_usage("query: one SQL statement at a time; unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!sql) return gd_cli_usage("query: expected gdlab query FILE.sqlite 'SQL' [--timeout SECONDS]%s", "");
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;
-    if (gd_store_query(ctx, s, argv[3], stdout) != GD_OK) {
-        fprintf(stderr, "gdlab: %s\n", ctx->err);
-        rc = CLI_EXIT_USAGE;
+    gd_store_set_timeout(s, timeout);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    query_store = s;
+    sigaction(SIGINT, &sa, &old);
+    const gd_status st = gd_store_query(ctx, s, sql, stdout);
+    sigaction(SIGINT, &old, NULL);
+    query_store = NULL;
+    if (st != GD_OK) {
+        fflush(stdout);
+        if (gd_store_stopped(s) == 1)
+            fprintf(stderr, "gdlab: query: stopped after %g s (--timeout SECONDS raises the limit)\n", timeout);
+        else fprintf(stderr, "gdlab: %s\n", ctx->err);
+        rc = st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     gd_store_close(s);
+    if (!rc) rc = stdout_ok("query");
     return rc;
 }
 
 int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
     const char *out = NULL;
-    int csv = 0;
+    int csv = 0, seen_out = 0;
     if (argc < 3 || argv[2][0] == '-') return gd_cli_usage("export: expected gdlab export FILE.sqlite --csv [--out F]%s", "");
     for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--csv")) csv = 1;
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else return gd_cli_usage("export: unexpected argument '%s' (--csv, --out F)", argv[i]);
+        if (!strcmp(argv[i], "--csv")) {
+            if (repeated("export", "--csv", &csv)) return CLI_EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+            if (repeated("export", "--out", &seen_out)) return CLI_EXIT_USAGE;
+            out = argv[++i];
+            if (!*out) return gd_cli_usage("export: --out: expected a file name%s", "");
+        } else {
+            return gd_cli_usage("export: unexpected argument '%s' (--csv, --out F)", argv[i]);
+        }
     }
     if (!csv) return gd_cli_usage("export: expected --csv (the one format so far)%s", "");
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;
-    char tmp[4096];
+    char tmp[4200];
     FILE *f = stdout;
     if (out) {
         snprintf(tmp, sizeof tmp, "%s.tmp%d", out, (int)getpid());
-        if (!(f = fopen(tmp, "w"))) {
+        if (!(f = fopen(tmp, "wx"))) {
             gd_store_close(s);
-            fprintf(stderr, "gdlab: %s: cannot write\n", out);
+            fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(errno));
             return CLI_EXIT_RUNTIME;
         }
     }
     const gd_status st = gd_store_export_csv(ctx, s, f);
     if (out) {
-        const int bad = fclose(f) != 0 || st != GD_OK || rename(tmp, out) != 0;
-        if (bad) remove(tmp);
-        if (bad && st == GD_OK) fprintf(stderr, "gdlab: %s: cannot write\n", out), rc = CLI_EXIT_RUNTIME;
+        int e = 0;
+        if (st == GD_OK && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)) e = errno ? errno : EIO;
+        if (fclose(f) != 0 && !e) e = errno;
+        if (st == GD_OK && !e && rename(tmp, out) != 0) e = errno;
+        if (st != GD_OK || e) remove(tmp);
+        if (st == GD_OK && e) fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(e)), rc = CLI_EXIT_RUNTIME;
     }
-    if (st != GD_OK) fprintf(stderr, "gdlab: %s\n", ctx->err), rc = CLI_EXIT_RUNTIME;
+    if (st != GD_OK) {
+        fprintf(stderr, "gdlab: %s\n", ctx->err);
+        rc = st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+    }
     gd_store_close(s);
+    if (!rc && !out) rc = stdout_ok("export");
     return rc;
 }
 
@@ -187,17 +299,22 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
         return gd_cli_usage("plot: expected gdlab plot FILE.sqlite --x PARAM --y SCALAR [--by PARAM] [--experiment NAME] "
                      "[--logx] [--logy] [--out DIR]%s", "");
     const char *x = NULL, *y = NULL, *by = NULL, *exp = NULL, *out = "gdlab-out/plot";
-    int logx = 0, logy = 0;
+    int logx = 0, logy = 0, seen[5] = {0};
+    static const char *const vflags[5] = {"--x", "--y", "--by", "--experiment", "--out"};
+    const char **vals[5] = {&x, &y, &by, &exp, &out};
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--logx")) logx = 1;
-        else if (!strcmp(a, "--logy")) logy = 1;
-        else if (i + 1 < argc && !strcmp(a, "--x")) x = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--y")) y = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--by")) by = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--experiment")) exp = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--out")) out = argv[++i];
-        else return gd_cli_usage("plot: unexpected argument '%s'", a);
+        int k = 0;
+        while (k < 5 && strcmp(a, vflags[k])) k++;
+        if (!strcmp(a, "--logx") || !strcmp(a, "--logy")) {
+            if (repeated("plot", a, a[5] == 'x' ? &logx : &logy)) return CLI_EXIT_USAGE;
+        } else if (k < 5 && i + 1 < argc) {
+            if (repeated("plot", a, &seen[k])) return CLI_EXIT_USAGE;
+            *vals[k] = argv[++i];
+            if (!**vals[k]) return gd_cli_usage("plot: %s: expected a value, got ''", a);
+        } else {
+            return gd_cli_usage("plot: unexpected argument '%s'", a);
+        }
     }
     if (!x || !y) return gd_cli_usage("plot: expected --x PARAM and --y SCALAR%s", "");
     gd_store *s;
@@ -209,7 +326,7 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
     gd_store_close(s);
     if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s\n", ctx->err);
-        return CLI_EXIT_USAGE;
+        return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     if (n == 0) {
         gd_free(rows);
@@ -252,5 +369,6 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
                x, by ? " by " : "", by ? by : "", n, out);
     }
     gd_result_free(r);
+    if (!rc) rc = stdout_ok("plot");
     return rc;
 }

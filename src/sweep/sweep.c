@@ -11,6 +11,14 @@
 #include <string.h>
 
 #define MAX_VALUES 100000
+/* At most a million runs (points x seeds) a sweep: its list of jobs is 8
+ * bytes a run and each run is looked up in the store before anything
+ * runs; a million runs is already about a gigabyte of store and, at a
+ * millisecond a run, a quarter of an hour of one core. Two axes of 10^5
+ * values asked for 80 GB at once. A larger study is several sweeps into
+ * one store (each adds its runs). */
+#define MAX_RUNS 1000000
+#define KEY_MAX 4096
 
 void gd_sweep_axis_free(gd_sweep_axis *a) {
     if (!a) return;
@@ -36,9 +44,11 @@ static int add_value(gd_sweep_axis *a, const char *text, size_t len) {
 }
 
 static int add_number(gd_sweep_axis *a, double x) {
+    if (!isfinite(x)) return -1;
     char b[40];
     snprintf(b, sizeof b, "%.17g", x);
-    /* the shortest text that reads back to x */
+    /* the shortest text that reads back to x (our own text: strtod is
+     * exact on it) */
     for (int p = 1; p <= 17; p++) {
         char c[40];
         snprintf(c, sizeof c, "%.*g", p, x);
@@ -50,22 +60,61 @@ static int add_number(gd_sweep_axis *a, double x) {
     return add_value(a, b, strlen(b));
 }
 
-/* "f(a,b[,c])": the numbers; how many, or -1. */
+/* "f(a,b[,c])": the numbers (decimal only, as gd_parse_decimal: no hex,
+ * no overflow, no underflow to zero); how many, or -1. */
 static int call_args(const char *s, const char *f, double *v, int max) {
     const size_t n = strlen(f);
     if (strncmp(s, f, n) || s[n] != '(') return -1;
     const char *p = s + n + 1;
     int k = 0;
     for (;;) {
-        char *e;
+        const char *e;
         if (k == max) return -1;
-        v[k++] = strtod(p, &e);
-        if (e == p || !isfinite(v[k - 1])) return -1;
+        while (*p == ' ') p++;
+        if (gd_parse_decimal(p, &e, &v[k++]) != GD_NUM_OK || !isfinite(v[k - 1])) return -1;
         while (*e == ' ') e++;
         if (*e == ')') return e[1] ? -1 : k;
         if (*e != ',') return -1;
         p = e + 1;
     }
+}
+
+typedef struct value_key {
+    double x;
+    int number;
+    size_t i;
+    const char *text;
+} value_key;
+
+static int cmp_value(const void *a, const void *b) {
+    const value_key *u = a, *v = b;
+    if (u->number != v->number) return u->number - v->number;
+    if (u->number && u->x != v->x) return u->x < v->x ? -1 : 1;
+    if (!u->number) {
+        const int c = strcmp(u->text, v->text);
+        if (c) return c;
+    }
+    return u->i < v->i ? -1 : u->i > v->i;
+}
+
+/* A value given twice on an axis (as text, or as numbers equal after
+ * parsing: 0.1 and 1e-1) would run the same runs twice under two keys:
+ * the index of the later one, or -1 (-2: out of memory). */
+static long duplicate(const gd_sweep_axis *a, size_t *first) {
+    value_key *k = gd_malloc((a->n ? a->n : 1) * sizeof *k);
+    if (!k) return -2;
+    for (size_t i = 0; i < a->n; i++) {
+        k[i].i = i, k[i].text = a->values[i];
+        k[i].number = gd_parse_number(a->values[i], &k[i].x) == GD_NUM_OK;
+    }
+    qsort(k, a->n, sizeof *k, cmp_value);
+    long dup = -1;
+    for (size_t i = 1; i < a->n && dup < 0; i++)
+        if (k[i].number == k[i - 1].number &&
+            (k[i].number ? k[i].x == k[i - 1].x : !strcmp(k[i].text, k[i - 1].text)))
+            dup = (long)k[i].i, *first = k[i - 1].i;
+    gd_free(k);
+    return dup;
 }
 
 gd_status gd_sweep_parse_axis(gd_ctx *ctx, const char *spec, gd_sweep_axis *out) {
@@ -107,17 +156,37 @@ gd_status gd_sweep_parse_axis(gd_ctx *ctx, const char *spec, gd_sweep_axis *out)
     if (bad || out->n == 0) {
         const gd_status st = gd_error(ctx, GD_EINVAL, "--grid %s: expected a list v1,v2,..., linspace(lo,hi,n), "
                                       "logspace(lo,hi,n) with lo, hi > 0, or range(lo,hi[,step]) with step > 0 "
-                                      "(at most %d values), got '%s'", out->name, MAX_VALUES, sp);
+                                      "(decimal numbers, finite values, at most %d values), got '%s'",
+                                      out->name, MAX_VALUES, sp);
+        gd_sweep_axis_free(out);
+        return st;
+    }
+    size_t first = 0;
+    const long dup = duplicate(out, &first);
+    if (dup != -1) {
+        const gd_status st =
+            dup == -2 ? gd_error(ctx, GD_ENOMEM, "--grid %s: out of memory", out->name)
+            : strcmp(out->values[dup], out->values[first])
+                ? gd_error(ctx, GD_EINVAL, "--grid %s: the value %s is given twice (it equals %s; each point runs once)",
+                           out->name, out->values[dup], out->values[first])
+                : gd_error(ctx, GD_EINVAL, "--grid %s: the value %s is given twice (each point runs once)", out->name,
+                           out->values[dup]);
         gd_sweep_axis_free(out);
         return st;
     }
     return GD_OK;
 }
 
-size_t gd_sweep_npoints(const gd_sweep_spec *s) {
-    size_t n = 1;
-    for (size_t a = 0; a < s->naxes; a++) n *= s->axes[a].n;
+/* The number of points as a double (exact up to 2^53, then large). */
+static double npoints(const gd_sweep_spec *s) {
+    double n = 1;
+    for (size_t a = 0; a < s->naxes; a++) n *= (double)s->axes[a].n;
     return n;
+}
+
+size_t gd_sweep_npoints(const gd_sweep_spec *s) {
+    const double n = npoints(s);
+    return n >= (double)SIZE_MAX ? SIZE_MAX : (size_t)n;
 }
 
 /* The value index of each axis at point p (the last axis fastest). */
@@ -169,6 +238,25 @@ static gd_status point_params(gd_ctx *ctx, const gd_sweep_spec *s, size_t p, gd_
 
 gd_status gd_sweep_check(gd_ctx *ctx, const gd_sweep_spec *s) {
     if (s->naxes > 64) return gd_error(ctx, GD_EINVAL, "--grid: at most 64 axes");
+    /* the size first: nothing is allocated or created for a grid too large */
+    const double P = npoints(s);
+    if (s->seeds >= 1 && P * (double)s->seeds > MAX_RUNS) {
+        if (P > 1e18) return gd_error(ctx, GD_EINVAL, "the grid has more than 10^18 points x %ld seeds; at most %d runs",
+                                      s->seeds, MAX_RUNS);
+        return gd_error(ctx, GD_EINVAL, "the grid has %.0f points x %ld seeds; at most %d runs", P, s->seeds, MAX_RUNS);
+    }
+    /* a point's text must fit its key (a longer one was cut: two points
+     * could share a key, and one of them would never run) */
+    size_t keylen = 0;
+    for (size_t a = 0; a < s->naxes; a++) {
+        size_t w = 0;
+        for (size_t i = 0; i < s->axes[a].n; i++)
+            if (strlen(s->axes[a].values[i]) > w) w = strlen(s->axes[a].values[i]);
+        keylen += strlen(s->axes[a].name) + w + 2;
+    }
+    if (keylen >= KEY_MAX)
+        return gd_error(ctx, GD_EINVAL, "--grid: a point's text (its names and values) can be %zu characters; at most %d",
+                        keylen, KEY_MAX - 1);
     char bad[2048] = "";
     for (size_t a = 0; a < s->naxes; a++) {
         for (size_t b = 0; b < a; b++)
@@ -218,7 +306,7 @@ gd_status gd_sweep_run(gd_ctx *ctx, const gd_sweep_spec *s, gd_sweep_stats *stat
         gd_sweep_point_key(s, j / (size_t)s->seeds, key, sizeof key);
         const int has = gd_store_has(db, s->e->name, key, (long)(j % (size_t)s->seeds));
         if (has < 0) {
-            st = gd_error(ctx, GD_EIO, "%s: cannot read the store", s->db);
+            st = gd_store_error(ctx, db, "cannot read the store");
             break;
         }
         if (has) stats->stored++;
@@ -256,19 +344,25 @@ gd_status gd_sweep_run(gd_ctx *ctx, const gd_sweep_spec *s, gd_sweep_stats *stat
                 rs = r ? gd_experiment_run(s->e, &pa, &lc, r) : gd_error(&lc, GD_ENOMEM, "out of memory");
                 gd_params_free(&pa);
             }
+            gd_status ws = GD_OK;
             if (rs == GD_OK && s->outdir) {
                 snprintf(dir, sizeof dir, "%s/%s/%016llx-r%ld", s->outdir, s->e->name,
                          (unsigned long long)gd_rng_hash(k), rep);
-                rs = gd_io_write_result_data(&lc, r, dir);
+                /* The sweep's own output failing (a full disk) is not the
+                 * run's failure: the sweep stops (exit 3), the run is not
+                 * stored, and the next sweep runs it. */
+                ws = gd_io_write_result_data(&lc, r, dir);
             }
-            gd_status ws = rs == GD_OK ? gd_store_put(&lc, my, r, k, rep, s->outdir ? dir : NULL)
-                                       : gd_store_put_failed(&lc, my, s->e->name, k, rep, lc.seed, lc.err);
+            if (ws == GD_OK)
+                ws = rs == GD_OK ? gd_store_put(&lc, my, r, k, rep, s->outdir ? dir : NULL)
+                                 : gd_store_put_failed(&lc, my, s->e->name, k, rep, lc.seed, lc.err);
             gd_result_free(r);
 #pragma omp critical
             {
                 if (ws != GD_OK && !stop) stop = 1, first_st = ws, snprintf(first_err, sizeof first_err, "%s", lc.err);
                 if (ws == GD_OK && rs == GD_OK) stats->done++;
-                else if (ws == GD_OK) stats->failed++;
+                else if (ws == GD_OK && !stats->failed++)
+                    snprintf(stats->failure, sizeof stats->failure, "%.150s: %.300s", k, lc.err);
                 stats->seconds = gd_now() - t0;
                 if (progress) progress(stats, data);
             }
