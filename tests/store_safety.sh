@@ -55,6 +55,8 @@ for sql in "DELETE FROM runs" "DROP TABLE runs" "INSERT INTO meta VALUES('x', 'y
   expect 2 "a statement that writes is refused" -- query "$S" "$sql"
 done
 expect 2 "ATTACH" -- query "$S" "ATTACH '$T/att.db' AS a"
+expect 2 "one statement at a time (left over: ' DELETE FROM runs')" -- query "$S" "SELECT 1; DELETE FROM runs"
+expect 0 "count(*)" -- query "$S" "SELECT count(*) FROM runs; -- a trailing comment /* and another */"
 n=$("$G" query "$S" "SELECT count(*) FROM runs" | tail -1)
 if [ "$n" = 4 ] && [ ! -e "$T/vac.db" ] && [ ! -e "$T/att.db" ]; then ok "after the refused statements: 4 runs, no file made"
 else bad "after the refused statements: $n runs, vac.db/att.db: $(ls "$T" | grep -c 'vac.db\|att.db')"; fi

@@ -562,8 +562,18 @@ gd_status gd_store_query(gd_ctx *ctx, gd_store *s, const char *sql, FILE *out) {
                             s->refused);
         return sql_error(ctx, s, "query");
     }
-    while (tail && (*tail == ' ' || *tail == ';' || *tail == '\n' || *tail == '\t' || *tail == '\r')) tail++;
-    if (tail && *tail) {
+    /* What follows must be no statement: white space, semicolons and
+     * comments prepare to nothing (a trailing "-- note" is fine). */
+    int more = 0;
+    while (tail && *tail && !more) {
+        sqlite3_stmt *t = NULL;
+        const char *next;
+        if (sqlite3_prepare_v2(s->db, tail, -1, &t, &next) != SQLITE_OK || t) more = 1;
+        sqlite3_finalize(t);
+        if (!more && next == tail) break;
+        if (!more) tail = next;
+    }
+    if (more) {
         sqlite3_finalize(q);
         return gd_error(ctx, GD_EINVAL, "%s: query: one statement at a time (left over: '%.40s')", s->path, tail);
     }
