@@ -44,6 +44,17 @@ expect 2 "p + 2q > 1" -- run sgd-diag --p 0.5 --q 0 --out "$T/x"
 expect 2 "unexpected argument 'extra'" -- run sgd-1d extra
 if [ -e "$T/x" ]; then bad "a failed run left $T/x behind"; else ok "failed runs wrote nothing to --out"; fi
 
+# A flag given twice is refused (it used to take the last value silently),
+# naming it and both values; the bare file argument and --file count as two.
+expect 2 "--eta: given twice (0.1, then 0.2)" -- run sgd-1d --replicas 0 --eta 0.1 --eta 0.2 --out "$T/x"
+expect 2 "--eta: given twice (0.1, then 0.2)" -- sgd-1d --replicas 0 --eta=0.1 --eta 0.2 --out "$T/x"
+expect 2 "--seed: given twice (1, then 2)" -- run sgd-1d --replicas 0 --seed 1 --seed 2 --out "$T/x"
+expect 2 "--out: given twice ($T/x, then $T/x2)" -- run sgd-1d --replicas 0 --out "$T/x" --out "$T/x2"
+expect 2 "--json: given twice" -- run sgd-1d --replicas 0 --json --json
+expect 2 "--threads: given twice (1, then 2)" -- reproduce --threads 1 --threads 2 --bogus 1 --out "$T/x"
+expect 2 "--file: given twice (A.csv, then B.csv)" -- fit A.csv --file B.csv --out "$T/x"
+if [ -e "$T/x" ] || [ -e "$T/x2" ]; then bad "a repeated flag wrote output"; else ok "repeated flags wrote nothing"; fi
+
 # A run writes a whole output directory; summary.json is valid JSON.
 expect 0 "claims:" -- run sgd-1d --replicas 2000 --out "$T/a" --threads 1
 for f in summary.json curve.csv curve.png curve.svg optimum.csv; do

@@ -171,6 +171,25 @@ static void test_alloc(void) {
     gdt_check(gd_ctx_failed(&ctx) == GD_EINTERNAL, "gd_ctx_failed with nothing recorded: internal error");
 }
 
+/* The binding's entry: a name given twice (Python's eta_max= and
+ * **{"eta-max": ...} both name --eta-max) is refused, as on the command
+ * line, instead of taking the last value. */
+static void test_api_twice(void) {
+    gd_ctx *ctx = gd_api_ctx_new();
+    if (!ctx) return;
+    const char *names[] = {"replicas", "eta", "eta"}, *values[] = {"0", "0.1", "0.2"};
+    gd_result *r = NULL;
+    gd_status st = gd_api_run(ctx, "sgd-1d", 3, names, values, &r);
+    gdt_check(st == GD_EINVAL && !r && strstr(gd_api_ctx_error(ctx), "--eta: given twice (0.1, then 0.2)"),
+              "gd_api_run with --eta twice: %s", gd_api_ctx_error(ctx));
+    gd_result_free(r);
+    r = NULL;
+    st = gd_api_run(ctx, "sgd-1d", 2, names, values, &r);
+    gdt_check(st == GD_OK && r, "gd_api_run with each name once runs (%s)", gd_api_ctx_error(ctx));
+    gd_result_free(r);
+    gd_api_ctx_free(ctx);
+}
+
 int main(void) {
     test_philox_kat();
     test_streams();
@@ -179,5 +198,6 @@ int main(void) {
     test_params();
     test_decimal();
     test_alloc();
+    test_api_twice();
     return gdt_summary();
 }

@@ -91,40 +91,89 @@ static int take_value(int argc, char **argv, int i, char *name, size_t nlen,
     return 2;
 }
 
+/* The flags seen so far on one command line: a flag given twice is
+ * refused (it used to take the last value silently). name points into
+ * argv ("eta" of "--eta=0.1" is argv[i] + 2 with len 3); value is NULL
+ * for a flag without one (--json). */
+typedef struct seen_flag {
+    const char *name, *value;
+    size_t len;
+} seen_flag;
+
+/* Records flag name[0, len) = value in seen[*n]; CLI_EXIT_USAGE with
+ * "--eta: given twice (0.1, then 0.2)" if it was seen before. */
+static int note_flag(seen_flag *seen, size_t *n, const char *name, size_t len, const char *value) {
+    for (size_t k = 0; k < *n; k++) {
+        if (seen[k].len != len || memcmp(seen[k].name, name, len) != 0) continue;
+        if (seen[k].value && value)
+            fprintf(stderr, "gdlab: --%.*s: given twice (%s, then %s)\n(see 'gdlab --help')\n", (int)len, name,
+                    seen[k].value, value);
+        else
+            fprintf(stderr, "gdlab: --%.*s: given twice\n(see 'gdlab --help')\n", (int)len, name);
+        return CLI_EXIT_USAGE;
+    }
+    seen[(*n)++] = (seen_flag){name, value, len};
+    return 0;
+}
+
 /* Parses the common options and the experiment's parameters (p may be
- * NULL for reproduce). Returns 0 or an exit code. */
-static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *p) {
-    for (int i = first; i < argc;) {
+ * NULL for reproduce); file is the bare file argument already set as
+ * --file (or NULL), so that --file after it counts as given twice.
+ * Returns 0 or an exit code. */
+static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *p, const char *file) {
+    seen_flag *seen = gd_malloc(((size_t)argc + 1) * sizeof *seen);
+    if (!seen) {
+        fprintf(stderr, "gdlab: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    size_t nseen = 0;
+    int rc = 0;
+    if (file) note_flag(seen, &nseen, "file", 4, file);
+    for (int i = first; i < argc && !rc;) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) { o->json = 1; i++; continue; }
-        if (strcmp(a, "--strict") == 0) { o->strict = 1; i++; continue; }
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--strict") == 0) {
+            rc = note_flag(seen, &nseen, a + 2, strlen(a + 2), NULL);
+            if (a[2] == 'j') o->json = 1;
+            else o->strict = 1;
+            i++;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = 1; i++; continue; }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-            return gd_cli_usage("unexpected argument '%s' (parameters are --name value)", a);
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            rc = gd_cli_usage("unexpected argument '%s' (parameters are --name value)", a);
+            break;
+        }
         char name[128];
         const char *val = NULL;
         int used = take_value(argc, argv, i, name, sizeof name, &val);
-        if (!used) return gd_cli_usage("--%s: missing value", name);
+        if (!used) {
+            rc = gd_cli_usage("--%s: missing value", name);
+            break;
+        }
+        const char *eq = strchr(a + 2, '=');
+        if ((rc = note_flag(seen, &nseen, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2), val)) != 0) break;
         double x;
         if (strcmp(name, "out") == 0) {
-            if (!*val) return gd_cli_usage("--out: expected a directory, got '%s'", val);
-            o->out = val;
+            if (!*val) rc = gd_cli_usage("--out: expected a directory, got '%s'", val);
+            else o->out = val;
         } else if (strcmp(name, "seed") == 0) {
-            if (gd_cli_count("--seed", val, 0, 9007199254740992.0, &x)) return CLI_EXIT_USAGE;
-            o->ctx.seed = (uint64_t)x;
+            if (gd_cli_count("--seed", val, 0, 9007199254740992.0, &x)) rc = CLI_EXIT_USAGE;
+            else o->ctx.seed = (uint64_t)x;
         } else if (strcmp(name, "threads") == 0) {
-            if (gd_cli_count("--threads", val, 1, 1024, &x)) return CLI_EXIT_USAGE;
-            o->ctx.threads = (int)x;
+            if (gd_cli_count("--threads", val, 1, 1024, &x)) rc = CLI_EXIT_USAGE;
+            else o->ctx.threads = (int)x;
         } else if (p) {
             if (gd_params_set(p, name, val, &o->ctx) != GD_OK) {
                 fprintf(stderr, "gdlab: %s\n", o->ctx.err);
-                return CLI_EXIT_USAGE;
+                rc = o->ctx.status == GD_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
             }
         } else {
-            return gd_cli_usage("unknown option --%s", name);
+            rc = gd_cli_usage("unknown option --%s", name);
         }
         i += used;
     }
+    gd_free(seen);
+    if (rc) return rc;
     openblas_set_num_threads(o->ctx.threads);
     return 0;
 }
@@ -239,12 +288,13 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     }
     /* An experiment with a parameter "file" takes it as a bare first
      * argument too: gdlab fit runs.csv. */
+    const char *file = NULL;
     if (first < argc && strncmp(argv[first], "--", 2) != 0) {
         int has_file = 0;
         for (const gd_param_spec *sp = e->params; sp && sp->name; sp++) has_file |= !strcmp(sp->name, "file");
-        if (has_file && gd_params_set(&p, "file", argv[first], &o->ctx) == GD_OK) first++;
+        if (has_file && gd_params_set(&p, "file", argv[first], &o->ctx) == GD_OK) file = argv[first++];
     }
-    int rc = parse_args(argc, argv, first, o, &p);
+    int rc = parse_args(argc, argv, first, o, &p, file);
     if (rc || o->help) {
         if (o->help) print_experiment_help(e);
         gd_params_free(&p);
@@ -275,7 +325,7 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
 }
 
 static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
-    int rc = parse_args(argc, argv, first, o, NULL);
+    int rc = parse_args(argc, argv, first, o, NULL, NULL);
     if (rc) return rc;
     if (o->help) {
         printf("gdlab reproduce [--out DIR] [--seed N] [--threads N] [--strict]\n\n"
