@@ -108,7 +108,7 @@ for k in onset_step band_p05 band_p95 band_mean; do
   if grep -q "\"$k\"" "$T/eos/summary.json"; then ok "eos scalar $k"; else bad "eos scalar $k missing"; fi
 done
 expect 2 "no-such.csv" -- run eos $E --data no-such.csv --out "$T/y"
-expect 2 "--hidden: expected" -- run eos $E --hidden 10,x --out "$T/y"
+expect 2 "--hidden: expected" -- run eos --subset 300 --steps 120 --eig-every 20 --hidden 10,x --out "$T/y"
 expect 2 "--activation: expected" -- run eos $E --activation sigmoidish --out "$T/y"
 expect 2 "--eta: expected" -- run eos $E --eta 0,0.1 --out "$T/y"
 expect 2 "--optimizer: expected" -- run eos $E --optimizer rmsprop --out "$T/y"
@@ -142,7 +142,8 @@ for t in 2 3; do
 done
 
 # Linear stability at an interpolating minimum.
-S="--m 20 --hidden 8 --b-grid 1,4 --replicas 40 --sim-steps 100 --flat-runs 0.5:4"
+S0="--m 20 --replicas 40 --sim-steps 100"
+S="$S0 --hidden 8 --b-grid 1,4 --flat-runs 0.5:4"
 expect 0 "000-p2-sgd" -- run stability $S --out "$T/st"
 for f in spectrum.csv limits.csv phase.csv flat.csv phase.png tightness.png alignment.png summary.json; do
   if [ -s "$T/st/$f" ]; then ok "stability wrote $f"; else bad "stability missing $f"; fi
@@ -150,7 +151,7 @@ done
 for k in sigma_2 sigma_F delta_inf eta_gd eta_bound eta_crit tightness; do
   if grep -q "\"$k\"" "$T/st/summary.json"; then ok "stability scalar $k"; else bad "stability scalar $k missing"; fi
 done
-expect 0 "000-p2-sgd" -- run stability $S --hidden "" --out "$T/st2"
+expect 0 "000-p2-sgd" -- run stability $S0 --b-grid 1,4 --flat-runs 0.5:4 --hidden "" --out "$T/st2"
 expect 2 "--batch: 50 is larger than m = 20" -- run stability $S --batch 50 --out "$T/z"
 expect 2 "did not interpolate" -- run stability --m 200 --hidden 1 --flat-runs "" --out "$T/z"
 expect 2 "--eta: expected" -- run stability $S --eta 0 --out "$T/z"
@@ -186,6 +187,17 @@ expect 2 "--spectrum: expected" -- run regimes --spectrum 1,x --out "$T/z"
 expect 2 "--problem: expected matrix or scalar" -- run balancing --problem cube --out "$T/z"
 expect 2 "one-dimensional" -- run multiscale --f0 "x^2+y^2" --out "$T/z"
 expect 2 "not periodic" -- run multiscale --f1 x --out "$T/z"
+# Numbers in lists, ranges and points are decimal (gd_parse_decimal): no
+# hex, and 1e-400 refused like 1e400, naming the parameter (strtod took 0x4
+# as 4 and 1e-400 as 0).
+expect 2 "--eta-l0: expected a number or lo:hi:count, got '1e-400:2:3' (too small: rounds to 0)" -- run balancing --seeds 2 --eta-l0 1e-400:2:3 --out "$T/z"
+expect 2 "--x0: expected a finite number for x, got '0x1,0.5'" -- run orbit --eta 1.1 --x0 0x1,0.5 --out "$T/z"
+expect 2 "--x0: expected a finite number for y, got '1e-400' (too small: rounds to 0)" -- run orbit --eta 1.1 --x0 0.5,1e-400 --out "$T/z"
+expect 2 "--eta: expected" -- run orbit-diagram --eta 0x1:2:64 --out "$T/z"
+expect 2 "--b-grid: expected" -- run stability $S0 --hidden 8 --flat-runs 0.5:4 --b-grid 1,0x4 --out "$T/z"
+expect 2 "--flat-runs: expected" -- run stability $S0 --hidden 8 --b-grid 1,4 --flat-runs 0.5:0x4 --out "$T/z"
+expect 2 "--shapes: expected" -- claim-sphere --trials 1 --directions 1 --shapes "8x8, 8x8" --out "$T/z"
+expect 2 "--alt-etas: expected" -- run basins --grid -1:1:5,-1:1:5 --alt-etas 0x1.8 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed large-lr run left output"; else ok "failed large-lr runs wrote nothing"; fi
 
 # Modular addition (seed 004).
