@@ -71,6 +71,27 @@ fi
 if [ "$rc" -eq 0 ] && grep -q "no outputs written (--out none)" "$T/none.txt" && [ ! -e "$T/none" ]; then
   ok "--out none writes nothing and says so"; else bad "--out none: exit $rc or wrote $T/none"; fi
 
+# A run directory holds exactly one run: a second run replaces it whole (the
+# g_check.csv of a run with --g does not stay beside a run without it); a
+# directory with anything else is refused before the run starts (exit 2),
+# and left as it was.
+"$G" run sgd-1d --replicas 0 --g "1/2" --out "$T/one" >/dev/null 2>&1
+"$G" run sgd-1d --replicas 0 --out "$T/one/" >/dev/null 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$T/one/summary.json" ] && [ ! -e "$T/one/g_check.csv" ] && ! ls "$T" | grep -q '\.tmp\.'
+then ok "a run replaces an earlier run's directory whole"; else bad "rerun into a run directory: exit $rc, $(ls "$T/one" | tr '\n' ' ')"; fi
+mkdir "$T/mine" && echo "mine" > "$T/mine/notes.txt" && echo "x" > "$T/mine/a.csv"
+expect 2 "--out $T/mine: exists and is not a gdlab run directory (it holds " -- run eos --data no-such.csv --out "$T/mine"
+expect 2 "choose another directory" -- run sgd-1d --replicas 0 --out "$T/mine/"
+(cd "$T/mine" && "$G" run sgd-1d --replicas 0 --out . >"$T/dot.txt" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && grep -q -- "--out .: exists and is not a gdlab run directory" "$T/dot.txt"; then ok "--out . of a user's directory refused"
+else bad "--out .: exit $rc, $(cat "$T/dot.txt")"; fi
+if [ "$(cat "$T/mine/notes.txt")" = mine ] && [ "$(ls "$T/mine" | tr '\n' ' ')" = "a.csv notes.txt " ]; then ok "a refused --out directory is left as it was"
+else bad "the refused directory changed: $(ls "$T/mine")"; fi
+expect 2 "--out $T/mine: exists and is not a gdlab report directory (it holds " -- reproduce --out "$T/mine"
+mkdir -p "$T/rep/eos" && echo "mine" > "$T/rep/eos/notes.txt"
+expect 2 "--out $T/rep/eos: exists and is not a gdlab run directory (it holds notes.txt)" -- reproduce --out "$T/rep"
+if [ -s "$T/rep/eos/notes.txt" ] && [ ! -e "$T/rep/report.md" ]; then ok "reproduce refused before running"; else bad "reproduce wrote into a refused directory"; fi
+
 # Same numbers for 1 and 2 threads.
 "$G" run sgd-1d --replicas 5000 --out "$T/b" --threads 2 >/dev/null 2>&1
 "$G" run sgd-1d --replicas 5000 --out "$T/c" --threads 1 >/dev/null 2>&1

@@ -9,13 +9,16 @@
 #include "gdlab/gdlab.h"
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -253,6 +256,75 @@ static void draw_progress(void *data, const char *stage, double f) {
     fflush(stderr);
 }
 
+/* Refuses, before a run starts, an output directory the run could not
+ * replace (gd_io_check_run_dir: a user's directory, a file). 0 or an exit
+ * code. given: whether --out named it. */
+static int check_out(gd_ctx *ctx, const char *dir, int given) {
+    gd_status st = gd_io_check_run_dir(ctx, dir);
+    if (st == GD_OK) return 0;
+    fprintf(stderr, "gdlab: %s%s%s\n", given ? "--out " : "", ctx->err, given ? "" : " (with --out DIR)");
+    return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+}
+
+/* Whether name is one gdlab reproduce writes in its report directory:
+ * report.md, index.html, a directory per experiment, each possibly with the
+ * .tmp.N (.tmp.N.old) of a write killed half-way. */
+static int report_entry(const char *name, int is_dir) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", name);
+    char *t = strstr(buf, ".tmp.");
+    if (t) {
+        char *q = t + 5;
+        if (!*q) return 0;
+        while (*q >= '0' && *q <= '9') q++;
+        if (*q && strcmp(q, ".old") != 0) return 0;
+        *t = '\0';
+    }
+    if (!is_dir) return !strcmp(buf, "report.md") || !strcmp(buf, "index.html");
+    return gd_experiment_find(buf) != NULL;
+}
+
+/* Refuses, before reproduce starts, a --out DIR that holds anything but
+ * what reproduce writes there (the directory itself is reused: report.md
+ * and index.html are replaced, each DIR/NAME replaced whole as a run
+ * directory, which is checked too). 0 or an exit code. */
+static int check_report_dir(gd_ctx *ctx, const char *dir, const gd_experiment *const *list, size_t n) {
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "gdlab: --out %s: exists and is not a directory; choose another directory\n", dir);
+            return CLI_EXIT_USAGE;
+        }
+        DIR *d = opendir(dir);
+        if (!d) {
+            fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        char bad[256] = "";
+        for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            struct stat es;
+            if (fstatat(dirfd(d), de->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !(S_ISREG(es.st_mode) || S_ISDIR(es.st_mode)) || !report_entry(de->d_name, S_ISDIR(es.st_mode)))
+                snprintf(bad, sizeof bad, "%s", de->d_name);
+        }
+        closedir(d);
+        if (bad[0]) {
+            fprintf(stderr, "gdlab: --out %s: exists and is not a gdlab report directory (it holds %s); choose "
+                    "another directory\n", dir, bad);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i]->reproduce) continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, list[i]->name);
+        int rc = check_out(ctx, sub, 1);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char *dir,
                    gd_result **out_r) {
     gd_result *r = gd_result_new(e->name, ctx->seed);
@@ -271,10 +343,13 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
         /* Input the experiment could not read is bad input too. */
         return st == GD_EINVAL || st == GD_EIO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
-    if (dir && gd_io_write_result(ctx, r, dir) != GD_OK) {
-        fprintf(stderr, "gdlab: %s\n", ctx->err);
+    if (dir && (st = gd_io_write_result(ctx, r, dir)) != GD_OK) {
+        /* A directory that is not a run's (it changed since the check
+         * before the run) is bad input; a write that fails (a full disk)
+         * or memory is a runtime failure. */
+        fprintf(stderr, "gdlab: %s%s\n", st == GD_EINVAL ? "--out " : "", ctx->err);
         gd_result_free(r);
-        return CLI_EXIT_RUNTIME;
+        return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     *out_r = r;
     return 0;
@@ -303,6 +378,10 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     char dflt[256];
     snprintf(dflt, sizeof dflt, "gdlab-out/%s", e->name);
     const char *dir = o->out ? (strcmp(o->out, "none") == 0 ? NULL : o->out) : (o->json ? NULL : dflt);
+    if (dir && (rc = check_out(&o->ctx, dir, o->out != NULL)) != 0) {
+        gd_params_free(&p);
+        return rc;
+    }
     gd_result *r = NULL;
     int tty = isatty(2);
     if (tty) fprintf(stderr, "gdlab: running %s ...", e->name), fflush(stderr);
@@ -337,8 +416,12 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     const char *dir = o->out ? o->out : "gdlab-report";
     size_t n;
     const gd_experiment *const *list = gd_experiment_list(&n);
+    if ((rc = check_report_dir(&o->ctx, dir, list, n)) != 0) return rc;
     gd_result **res = gd_calloc(n, sizeof *res);
-    if (!res) return CLI_EXIT_RUNTIME;
+    if (!res) {
+        fprintf(stderr, "gdlab: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
     size_t nres = 0;
     int tty = isatty(2), refuted = 0;
     double t0 = gd_now();
@@ -384,6 +467,9 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
 
 int main(int argc, char **argv) {
     gsl_set_error_handler_off(); /* the library checks every GSL status */
+    /* SIGTERM and SIGINT remove the temporaries being written (DIR.tmp.PID,
+     * FILE.tmp.PID), then kill the process as before. */
+    gd_io_cleanup_on_signals();
     cli_opts o = {0};
     gd_ctx_init(&o.ctx);
     o.ctx.threads = omp_get_num_procs();
