@@ -340,7 +340,10 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
     if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
         gd_result_free(r);
-        /* Input the experiment could not read is bad input too. */
+        /* Input the experiment could not read is bad input too: an
+         * experiment only reads (a user's file, a data set), and every
+         * write goes through gd_io_write_result below, whose failures are
+         * runtime failures (3). Out of memory and numerical failures: 3. */
         return st == GD_EINVAL || st == GD_EIO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     if (dir && (st = gd_io_write_result(ctx, r, dir)) != GD_OK) {
@@ -465,7 +468,21 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     return rc;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    int rc = dispatch(argc, argv);
+    /* What was printed must have reached stdout: a full disk or a closed
+     * pipe under `gdlab ... --json > F` is a runtime failure, not success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        const int e = errno;
+        fprintf(stderr, "gdlab: cannot write the standard output: %s\n", e ? strerror(e) : "write error");
+        if (rc == 0 || rc == CLI_EXIT_REFUTED) rc = CLI_EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv) {
     gsl_set_error_handler_off(); /* the library checks every GSL status */
     /* SIGTERM and SIGINT remove the temporaries being written (DIR.tmp.PID,
      * FILE.tmp.PID), then kill the process as before. */
