@@ -619,11 +619,13 @@ static gd_status write_format(gd_ctx *ctx, const plot_data *d, const legend *lg,
     if (!target || !tmp) {
         st = gd_error(ctx, GD_ENOMEM, "plot %s: out of memory", d->p->name);
     } else {
+        const int slot = gd_io_temp_register(tmp, 0); /* removed on SIGTERM, SIGINT */
         st = render(ctx, d, lg, txt[0], txt[1], txt[2], dev, tmp, target);
         if (st == GD_OK && rename(tmp, target) != 0)
             st = gd_error(ctx, GD_EIO, "cannot write %s (rename): %s", target,
                           strerror(errno));
         if (st != GD_OK) unlink(tmp);
+        gd_io_temp_unregister(slot);
     }
     gd_free(target);
     gd_free(tmp);
