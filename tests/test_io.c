@@ -597,6 +597,11 @@ static void test_publish(const char *root) {
     unlink(csv);
     st = gd_io_write_result_data(&ctx, r, user);
     gdt_check(st == GD_OK && exists(trace), "a run into an empty directory (%s)", ctx.err);
+    char *dot = path2(dir, ".");
+    ctx.err[0] = '\0';
+    gdt_check(gd_io_check_run_dir(&ctx, dot) == GD_EINVAL && strstr(ctx.err, "cannot be '.'"),
+              "a run directory named '.' cannot be replaced: %s", ctx.err);
+    free(dot);
     char *sub = path2(dir, "sub");
     mkdir(sub, 0755);
     ctx.err[0] = '\0';

@@ -240,7 +240,16 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
             snprintf(bad, sizeof bad, "%s", name);
     }
     closedir(d);
-    if (n == 0 || (!bad[0] && summary)) return GD_OK;
+    if (n == 0 || (!bad[0] && summary)) {
+        /* It would be replaced whole, which "." or ".." (the current
+         * directory, its parent) cannot be: rename refuses them. */
+        const char *last = strrchr(dir, '/');
+        last = last ? last + 1 : dir;
+        if (!strcmp(last, ".") || !strcmp(last, ".."))
+            return gd_error(ctx, GD_EINVAL, "%s: a run replaces its directory whole, which cannot be '%s'; name the "
+                            "directory (as ../NAME)", dir, last);
+        return GD_OK;
+    }
     return gd_error(ctx, GD_EINVAL, "%s: exists and is not a gdlab run directory (it holds %s); choose another "
                     "directory", dir, bad[0] ? bad : "no summary.json");
 }
