@@ -20,6 +20,7 @@
 #include "gdlab/io.h"
 #include "gdlab/result.h"
 #include "gdtest.h"
+#include "io/io_internal.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -545,6 +546,38 @@ static void test_write_result(const char *root) {
     gd_result_free(r);
 }
 
+/* Two processes publishing the same directories at once (concurrent
+ * sweeps on one store): every write succeeds, and each directory ends
+ * whole. */
+static void race(const char *root, const gd_result *r, const char *under) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    enum { NDIR = 200 };
+    pid_t child = fork();
+    int fails = 0;
+    for (int i = 0; i < NDIR && child >= 0; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "%s/%d", under, i);
+        char *p = path2(root, d);
+        fails += gd_io_write_result_data(&ctx, r, p) != GD_OK;
+        free(p);
+    }
+    if (child == 0) _exit(fails ? 1 : 0);
+    int ws = 1, whole = 0;
+    if (child > 0) waitpid(child, &ws, 0);
+    for (int i = 0; i < NDIR; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "%s/%d/summary.json", under, i);
+        char *p = path2(root, d);
+        whole += exists(p);
+        free(p);
+    }
+    gdt_check(child > 0 && fails == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && whole == NDIR &&
+                  count_tmp(root) == 0,
+              "two processes publishing the same %d directories at once (%s): all writes succeed (%d failed here: "
+              "%s), %d whole, no temporary left", NDIR, under, fails, fails ? ctx.err : "", whole);
+}
+
 /* The run directory is published whole and holds exactly one run: over
  * an earlier run (or an empty directory) it replaces the whole tree, so
  * no file of the earlier run stays beside the new one; a directory with
@@ -620,32 +653,20 @@ static void test_publish(const char *root) {
     gdt_check(count_tmp(root) == 0, "no temporary left by the failed publication");
     free(file), free(dir), free(slash), free(sum), free(trace), free(old);
 
-    /* Two processes publishing the same directories at once (concurrent
-     * sweeps on one store): every write succeeds, and each directory ends
-     * whole. */
-    enum { NDIR = 200 };
-    pid_t child = fork();
-    int fails = 0;
-    for (int i = 0; i < NDIR && child >= 0; i++) {
-        char d[64];
-        snprintf(d, sizeof d, "race/%d", i);
-        char *p = path2(root, d);
-        fails += gd_io_write_result_data(&ctx, r, p) != GD_OK;
-        free(p);
-    }
-    if (child == 0) _exit(fails ? 1 : 0);
-    int ws = 1, whole = 0;
-    if (child > 0) waitpid(child, &ws, 0);
-    for (int i = 0; i < NDIR; i++) {
-        char d[64];
-        snprintf(d, sizeof d, "race/%d/summary.json", i);
-        char *p = path2(root, d);
-        whole += exists(p);
-        free(p);
-    }
-    gdt_check(child > 0 && fails == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && whole == NDIR,
-              "two processes publishing the same %d directories at once: all writes succeed (%d failed here), "
-              "%d whole", NDIR, fails, whole);
+    /* The same without RENAME_EXCHANGE (the fallback: rename aside, rename,
+     * remove): an earlier run's file goes too. */
+    gd_io_test_exchange(0);
+    char *fdir = path2(root, "fallback"), *fold = path2(fdir, "g_check.csv"), *fsum = path2(fdir, "summary.json");
+    st = gd_io_write_result_data(&ctx, r, fdir);
+    f = fopen(fold, "w");
+    if (f) fclose(f);
+    if (st == GD_OK) st = gd_io_write_result_data(&ctx, r, fdir);
+    gdt_check(st == GD_OK && exists(fsum) && !exists(fold) && count_tmp(root) == 0,
+              "without exchange, a run still replaces a run directory whole (%s)", ctx.err);
+    free(fdir), free(fold), free(fsum);
+    race(root, r, "race-fallback");
+    gd_io_test_exchange(1);
+    race(root, r, "race");
     gd_result_free(r);
 }
 

@@ -53,4 +53,7 @@ void gd_io_remove_stale(const char *path);
  * the same dir (two sweeps on one store) is handled: the last one wins,
  * whole. On failure tmp is removed (GD_EIO, GD_EINVAL). */
 gd_status gd_io_publish_dir(gd_ctx *ctx, const char *tmp, const char *dir);
+/* Tests: on = 0 makes gd_io_publish_dir use its fallback (rename aside,
+ * rename, remove), as on a system without RENAME_EXCHANGE. */
+void gd_io_test_exchange(int on);
 #endif
