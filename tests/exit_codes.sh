@@ -50,6 +50,8 @@ expect 2 "no-such.csv: cannot open: No such file or directory" -- fit "$T/no-suc
 expect 2 "read failed: Is a directory" -- fit "$T" --out "$T/bad"
 mkdir "$T/mine" && echo "mine" > "$T/mine/notes.txt"
 expect 2 "--out $T/mine: exists and is not a gdlab run directory (it holds notes.txt)" -- run sgd-1d --replicas 0 --out "$T/mine"
+expect 2 "--out $T/mine/notes.txt/x: Not a directory" -- run sgd-1d --replicas 0 --out "$T/mine/notes.txt/x"
+expect 2 "--out $T/mine/notes.txt/x: Not a directory" -- reproduce --out "$T/mine/notes.txt/x"
 if nothing_at "$T/bad" && [ "$(ls "$T/mine")" = notes.txt ]; then ok "exit 2 wrote nothing"; else bad "exit 2 left output"; fi
 
 # 3: the standard output cannot be written.

@@ -290,6 +290,10 @@ static int report_entry(const char *name, int is_dir) {
  * directory, which is checked too). 0 or an exit code. */
 static int check_report_dir(gd_ctx *ctx, const char *dir, const gd_experiment *const *list, size_t n) {
     struct stat sb;
+    if (stat(dir, &sb) != 0 && errno != ENOENT) { /* --out FILE/x */
+        fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
     if (stat(dir, &sb) == 0) {
         if (!S_ISDIR(sb.st_mode)) {
             fprintf(stderr, "gdlab: --out %s: exists and is not a directory; choose another directory\n", dir);
