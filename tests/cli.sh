@@ -44,6 +44,17 @@ expect 2 "p + 2q > 1" -- run sgd-diag --p 0.5 --q 0 --out "$T/x"
 expect 2 "unexpected argument 'extra'" -- run sgd-1d extra
 if [ -e "$T/x" ]; then bad "a failed run left $T/x behind"; else ok "failed runs wrote nothing to --out"; fi
 
+# A flag given twice is refused (it used to take the last value silently),
+# naming it and both values; the bare file argument and --file count as two.
+expect 2 "--eta: given twice (0.1, then 0.2)" -- run sgd-1d --replicas 0 --eta 0.1 --eta 0.2 --out "$T/x"
+expect 2 "--eta: given twice (0.1, then 0.2)" -- sgd-1d --replicas 0 --eta=0.1 --eta 0.2 --out "$T/x"
+expect 2 "--seed: given twice (1, then 2)" -- run sgd-1d --replicas 0 --seed 1 --seed 2 --out "$T/x"
+expect 2 "--out: given twice ($T/x, then $T/x2)" -- run sgd-1d --replicas 0 --out "$T/x" --out "$T/x2"
+expect 2 "--json: given twice" -- run sgd-1d --replicas 0 --json --json
+expect 2 "--threads: given twice (1, then 2)" -- reproduce --threads 1 --threads 2 --bogus 1 --out "$T/x"
+expect 2 "--file: given twice (A.csv, then B.csv)" -- fit A.csv --file B.csv --out "$T/x"
+if [ -e "$T/x" ] || [ -e "$T/x2" ]; then bad "a repeated flag wrote output"; else ok "repeated flags wrote nothing"; fi
+
 # A run writes a whole output directory; summary.json is valid JSON.
 expect 0 "claims:" -- run sgd-1d --replicas 2000 --out "$T/a" --threads 1
 for f in summary.json curve.csv curve.png curve.svg optimum.csv; do
@@ -59,6 +70,27 @@ fi
 (cd "$T" && "$G" run sgd-1d --replicas 100 --out none >"$T/none.txt" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && grep -q "no outputs written (--out none)" "$T/none.txt" && [ ! -e "$T/none" ]; then
   ok "--out none writes nothing and says so"; else bad "--out none: exit $rc or wrote $T/none"; fi
+
+# A run directory holds exactly one run: a second run replaces it whole (the
+# g_check.csv of a run with --g does not stay beside a run without it); a
+# directory with anything else is refused before the run starts (exit 2),
+# and left as it was.
+"$G" run sgd-1d --replicas 0 --g "1/2" --out "$T/one" >/dev/null 2>&1
+"$G" run sgd-1d --replicas 0 --out "$T/one/" >/dev/null 2>&1; rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$T/one/summary.json" ] && [ ! -e "$T/one/g_check.csv" ] && ! ls "$T" | grep -q '\.tmp\.'
+then ok "a run replaces an earlier run's directory whole"; else bad "rerun into a run directory: exit $rc, $(ls "$T/one" | tr '\n' ' ')"; fi
+mkdir "$T/mine" && echo "mine" > "$T/mine/notes.txt" && echo "x" > "$T/mine/a.csv"
+expect 2 "--out $T/mine: exists and is not a gdlab run directory (it holds " -- run eos --data no-such.csv --out "$T/mine"
+expect 2 "choose another directory" -- run sgd-1d --replicas 0 --out "$T/mine/"
+(cd "$T/mine" && "$G" run sgd-1d --replicas 0 --out . >"$T/dot.txt" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && grep -q -- "--out .: exists and is not a gdlab run directory" "$T/dot.txt"; then ok "--out . of a user's directory refused"
+else bad "--out .: exit $rc, $(cat "$T/dot.txt")"; fi
+if [ "$(cat "$T/mine/notes.txt")" = mine ] && [ "$(ls "$T/mine" | tr '\n' ' ')" = "a.csv notes.txt " ]; then ok "a refused --out directory is left as it was"
+else bad "the refused directory changed: $(ls "$T/mine")"; fi
+expect 2 "--out $T/mine: exists and is not a gdlab report directory (it holds " -- reproduce --out "$T/mine"
+mkdir -p "$T/rep/eos" && echo "mine" > "$T/rep/eos/notes.txt"
+expect 2 "--out $T/rep/eos: exists and is not a gdlab run directory (it holds notes.txt)" -- reproduce --out "$T/rep"
+if [ -s "$T/rep/eos/notes.txt" ] && [ ! -e "$T/rep/report.md" ]; then ok "reproduce refused before running"; else bad "reproduce wrote into a refused directory"; fi
 
 # Same numbers for 1 and 2 threads.
 "$G" run sgd-1d --replicas 5000 --out "$T/b" --threads 2 >/dev/null 2>&1
@@ -97,7 +129,7 @@ for k in onset_step band_p05 band_p95 band_mean; do
   if grep -q "\"$k\"" "$T/eos/summary.json"; then ok "eos scalar $k"; else bad "eos scalar $k missing"; fi
 done
 expect 2 "no-such.csv" -- run eos $E --data no-such.csv --out "$T/y"
-expect 2 "--hidden: expected" -- run eos $E --hidden 10,x --out "$T/y"
+expect 2 "--hidden: expected" -- run eos --subset 300 --steps 120 --eig-every 20 --hidden 10,x --out "$T/y"
 expect 2 "--activation: expected" -- run eos $E --activation sigmoidish --out "$T/y"
 expect 2 "--eta: expected" -- run eos $E --eta 0,0.1 --out "$T/y"
 expect 2 "--optimizer: expected" -- run eos $E --optimizer rmsprop --out "$T/y"
@@ -131,7 +163,8 @@ for t in 2 3; do
 done
 
 # Linear stability at an interpolating minimum.
-S="--m 20 --hidden 8 --b-grid 1,4 --replicas 40 --sim-steps 100 --flat-runs 0.5:4"
+S0="--m 20 --replicas 40 --sim-steps 100"
+S="$S0 --hidden 8 --b-grid 1,4 --flat-runs 0.5:4"
 expect 0 "000-p2-sgd" -- run stability $S --out "$T/st"
 for f in spectrum.csv limits.csv phase.csv flat.csv phase.png tightness.png alignment.png summary.json; do
   if [ -s "$T/st/$f" ]; then ok "stability wrote $f"; else bad "stability missing $f"; fi
@@ -139,7 +172,7 @@ done
 for k in sigma_2 sigma_F delta_inf eta_gd eta_bound eta_crit tightness; do
   if grep -q "\"$k\"" "$T/st/summary.json"; then ok "stability scalar $k"; else bad "stability scalar $k missing"; fi
 done
-expect 0 "000-p2-sgd" -- run stability $S --hidden "" --out "$T/st2"
+expect 0 "000-p2-sgd" -- run stability $S0 --b-grid 1,4 --flat-runs 0.5:4 --hidden "" --out "$T/st2"
 expect 2 "--batch: 50 is larger than m = 20" -- run stability $S --batch 50 --out "$T/z"
 expect 2 "did not interpolate" -- run stability --m 200 --hidden 1 --flat-runs "" --out "$T/z"
 expect 2 "--eta: expected" -- run stability $S --eta 0 --out "$T/z"
@@ -175,6 +208,17 @@ expect 2 "--spectrum: expected" -- run regimes --spectrum 1,x --out "$T/z"
 expect 2 "--problem: expected matrix or scalar" -- run balancing --problem cube --out "$T/z"
 expect 2 "one-dimensional" -- run multiscale --f0 "x^2+y^2" --out "$T/z"
 expect 2 "not periodic" -- run multiscale --f1 x --out "$T/z"
+# Numbers in lists, ranges and points are decimal (gd_parse_decimal): no
+# hex, and 1e-400 refused like 1e400, naming the parameter (strtod took 0x4
+# as 4 and 1e-400 as 0).
+expect 2 "--eta-l0: expected a number or lo:hi:count, got '1e-400:2:3' (too small: rounds to 0)" -- run balancing --seeds 2 --eta-l0 1e-400:2:3 --out "$T/z"
+expect 2 "--x0: expected a finite number for x, got '0x1,0.5'" -- run orbit --eta 1.1 --x0 0x1,0.5 --out "$T/z"
+expect 2 "--x0: expected a finite number for y, got '1e-400' (too small: rounds to 0)" -- run orbit --eta 1.1 --x0 0.5,1e-400 --out "$T/z"
+expect 2 "--eta: expected" -- run orbit-diagram --eta 0x1:2:64 --out "$T/z"
+expect 2 "--b-grid: expected" -- run stability $S0 --hidden 8 --flat-runs 0.5:4 --b-grid 1,0x4 --out "$T/z"
+expect 2 "--flat-runs: expected" -- run stability $S0 --hidden 8 --b-grid 1,4 --flat-runs 0.5:0x4 --out "$T/z"
+expect 2 "--shapes: expected" -- claim-sphere --trials 1 --directions 1 --shapes "8x8, 8x8" --out "$T/z"
+expect 2 "--alt-etas: expected" -- run basins --grid -1:1:5,-1:1:5 --alt-etas 0x1.8 --out "$T/z"
 if [ -e "$T/z" ]; then bad "a failed large-lr run left output"; else ok "failed large-lr runs wrote nothing"; fi
 
 # Modular addition (seed 004).

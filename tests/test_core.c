@@ -4,6 +4,7 @@
  * the allocation wrapper's failure injection. */
 #include "gdlab/gdlab.h"
 #include "gdtest.h"
+#include "exp/common.h"
 
 #include <string.h>
 
@@ -171,6 +172,84 @@ static void test_alloc(void) {
     gdt_check(gd_ctx_failed(&ctx) == GD_EINTERNAL, "gd_ctx_failed with nothing recorded: internal error");
 }
 
+/* Every list, range, point and schedule spec reads its numbers with
+ * gd_parse_decimal: no hex, 1e-400 refused like 1e400 (strtod took 0x10
+ * as 16 and 1e-400 as 0). */
+static void test_numbers(void) {
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    size_t sz[4];
+    double re[4], fe[4];
+    size_t fb[4];
+    gdt_check(gd_exp_parse_sizes("16,4", sz, 4) == 2 && sz[0] == 16, "sizes 16,4");
+    gdt_check(gd_exp_parse_sizes("0x10", sz, 4) == -1, "sizes: 0x10 refused");
+    gdt_check(gd_exp_parse_sizes(" 8", sz, 4) == -1, "sizes: a leading blank refused");
+    gdt_check(gd_exp_parse_reals("0.5,2", re, 4) == 2 && re[1] == 2, "reals 0.5,2");
+    gdt_check(gd_exp_parse_reals("0x1p-1", re, 4) == -1, "reals: 0x1p-1 refused");
+    gdt_check(gd_exp_parse_reals("1e-400", re, 4) == -1 && gd_exp_parse_reals("1e400", re, 4) == -1,
+              "reals: 1e-400 and 1e400 refused");
+    gdt_check(gd_exp_parse_flat_runs("0.5:4", 10, fe, fb, 4) == 1 && fb[0] == 4, "flat runs 0.5:4");
+    gdt_check(gd_exp_parse_flat_runs("0.5:0x4", 10, fe, fb, 4) == -1, "flat runs: batch 0x4 refused");
+    gdt_check(gd_exp_parse_flat_runs("0x1:4", 10, fe, fb, 4) == -1, "flat runs: eta 0x1 refused");
+    double lo, hi;
+    size_t cnt;
+    gdt_check(gd_exp_parse_range(&ctx, "0.5:2:4", "--eta", 10, &lo, &hi, &cnt) == GD_OK && cnt == 4, "range 0.5:2:4");
+    struct { const char *s, *needle; } rg[] = {{"1e-400:1:3", "rounds to 0"}, {"0x1", "--eta: expected"},
+                                               {"0:0x2:3", "--eta: expected"}, {"1e-400", "rounds to 0"},
+                                               {"0:1e400:3", "too large"}, {"0:1:0x3", "--eta: expected"}};
+    for (size_t i = 0; i < sizeof rg / sizeof *rg; i++) {
+        ctx.err[0] = 0;
+        gdt_check(gd_exp_parse_range(&ctx, rg[i].s, "--eta", 10, &lo, &hi, &cnt) == GD_EINVAL &&
+                      strstr(ctx.err, rg[i].needle) && strstr(ctx.err, "--eta"),
+                  "range '%s' refused: %s", rg[i].s, ctx.err);
+    }
+    gd_mlp_params ar[4];
+    char bad[512] = "";
+    gdt_check(gd_exp_parse_archs("2-3-1", ar, 4, bad, sizeof bad) == 1 && !bad[0], "archs 2-3-1");
+    gdt_check(gd_exp_parse_archs("2-0x3-1, 2-3", ar, 4, bad, sizeof bad) == 0 && strstr(bad, "--archs") &&
+                  strstr(bad, "2-0x3-1") && strstr(bad, " 2-3"),
+              "archs: 0x3 and a blank refused: %s", bad);
+    gd_schedule sc;
+    gdt_check(gd_schedule_parse(&ctx, "step:100:0.5", 0.1, 1000, &sc) == GD_OK, "schedule step:100:0.5");
+    const char *scb[] = {"step:100:0x1p-1", "step:100:1e-400", "wsd:10:0x0.2", "step:100: 0.5"};
+    for (size_t i = 0; i < sizeof scb / sizeof *scb; i++) {
+        ctx.err[0] = 0;
+        gdt_check(gd_schedule_parse(&ctx, scb[i], 0.1, 1000, &sc) == GD_EINVAL && strstr(ctx.err, scb[i]),
+                  "schedule '%s' refused: %s", scb[i], ctx.err);
+    }
+    gd_obj *o = gd_obj_mf_scalar(&ctx, 1.0);
+    double x[2];
+    if (o) {
+        gdt_check(gd_obj_parse_point(&ctx, o, "0.5,1", "--x0", x) == GD_OK && x[1] == 1, "point 0.5,1");
+        const char *pb[] = {"0x1,1", "1e-400,1", "x=1,y=0x2", "1, 2"};
+        for (size_t i = 0; i < sizeof pb / sizeof *pb; i++) {
+            ctx.err[0] = 0;
+            gdt_check(gd_obj_parse_point(&ctx, o, pb[i], "--x0", x) == GD_EINVAL && strstr(ctx.err, "--x0"),
+                      "point '%s' refused: %s", pb[i], ctx.err);
+        }
+        gd_obj_free(o);
+    }
+}
+
+/* The binding's entry: a name given twice (Python's eta_max= and
+ * **{"eta-max": ...} both name --eta-max) is refused, as on the command
+ * line, instead of taking the last value. */
+static void test_api_twice(void) {
+    gd_ctx *ctx = gd_api_ctx_new();
+    if (!ctx) return;
+    const char *names[] = {"replicas", "eta", "eta"}, *values[] = {"0", "0.1", "0.2"};
+    gd_result *r = NULL;
+    gd_status st = gd_api_run(ctx, "sgd-1d", 3, names, values, &r);
+    gdt_check(st == GD_EINVAL && !r && strstr(gd_api_ctx_error(ctx), "--eta: given twice (0.1, then 0.2)"),
+              "gd_api_run with --eta twice: %s", gd_api_ctx_error(ctx));
+    gd_result_free(r);
+    r = NULL;
+    st = gd_api_run(ctx, "sgd-1d", 2, names, values, &r);
+    gdt_check(st == GD_OK && r, "gd_api_run with each name once runs (%s)", gd_api_ctx_error(ctx));
+    gd_result_free(r);
+    gd_api_ctx_free(ctx);
+}
+
 int main(void) {
     test_philox_kat();
     test_streams();
@@ -179,5 +258,7 @@ int main(void) {
     test_params();
     test_decimal();
     test_alloc();
+    test_api_twice();
+    test_numbers();
     return gdt_summary();
 }

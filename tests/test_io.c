@@ -14,11 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "gdlab/io.h"
 #include "gdlab/result.h"
 #include "gdtest.h"
+#include "io/io_internal.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -544,43 +546,18 @@ static void test_write_result(const char *root) {
     gd_result_free(r);
 }
 
-/* The run directory is published whole: over an existing run its files
- * are replaced (others kept); onto a file it fails and leaves no
- * temporary; "dir/" is "dir". */
-static void test_publish(const char *root) {
-    gd_result *r = build_result();
-    if (!r) return;
+/* Two processes publishing the same directories at once (concurrent
+ * sweeps on one store): every write succeeds, and each directory ends
+ * whole. */
+static void race(const char *root, const gd_result *r, const char *under) {
     gd_ctx ctx;
     gd_ctx_init(&ctx);
-    char *dir = path2(root, "again"), *slash = path2(root, "again/");
-    char *sum = path2(dir, "summary.json"), *trace = path2(dir, "trace.csv"), *mine = path2(dir, "notes.txt");
-    gd_status st = gd_io_write_result_data(&ctx, r, dir);
-    FILE *f = fopen(trace, "w"), *g = fopen(mine, "w");
-    if (f) fputs("stale\n", f), fclose(f);
-    if (g) fputs("the user's\n", g), fclose(g);
-    if (st == GD_OK) st = gd_io_write_result_data(&ctx, r, slash);
-    char *t = slurp(trace, NULL), *m = slurp(mine, NULL);
-    gdt_check(st == GD_OK && exists(sum) && t && strncmp(t, "stale", 5) && m && !strcmp(m, "the user's\n"),
-              "a second run into an existing directory replaces its files and keeps the others (%s)", ctx.err);
-    free(t), free(m);
-    char *file = path2(root, "plain");
-    f = fopen(file, "w");
-    if (f) fclose(f);
-    st = gd_io_write_result_data(&ctx, r, file);
-    gdt_check(st == GD_EIO && strstr(ctx.err, "plain") && strstr(ctx.err, "Not a directory"),
-              "a run directory onto a file: %s", ctx.err);
-    gdt_check(count_tmp(root) == 0, "no temporary left by the failed publication");
-    free(file), free(dir), free(slash), free(sum), free(trace), free(mine);
-
-    /* Two processes publishing the same directories at once (concurrent
-     * sweeps on one store): every write succeeds, and each directory ends
-     * whole. */
     enum { NDIR = 200 };
     pid_t child = fork();
     int fails = 0;
     for (int i = 0; i < NDIR && child >= 0; i++) {
         char d[64];
-        snprintf(d, sizeof d, "race/%d", i);
+        snprintf(d, sizeof d, "%s/%d", under, i);
         char *p = path2(root, d);
         fails += gd_io_write_result_data(&ctx, r, p) != GD_OK;
         free(p);
@@ -590,15 +567,183 @@ static void test_publish(const char *root) {
     if (child > 0) waitpid(child, &ws, 0);
     for (int i = 0; i < NDIR; i++) {
         char d[64];
-        snprintf(d, sizeof d, "race/%d/summary.json", i);
+        snprintf(d, sizeof d, "%s/%d/summary.json", under, i);
         char *p = path2(root, d);
         whole += exists(p);
         free(p);
     }
-    gdt_check(child > 0 && fails == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && whole == NDIR,
-              "two processes publishing the same %d directories at once: all writes succeed (%d failed here), "
-              "%d whole", NDIR, fails, whole);
+    gdt_check(child > 0 && fails == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && whole == NDIR &&
+                  count_tmp(root) == 0,
+              "two processes publishing the same %d directories at once (%s): all writes succeed (%d failed here: "
+              "%s), %d whole, no temporary left", NDIR, under, fails, fails ? ctx.err : "", whole);
+}
+
+/* The run directory is published whole and holds exactly one run: over
+ * an earlier run (or an empty directory) it replaces the whole tree, so
+ * no file of the earlier run stays beside the new one; a directory with
+ * anything else in it (a user's) is refused and left as it was; onto a
+ * file it fails and leaves no temporary; "dir/" is "dir". */
+static void test_publish(const char *root) {
+    gd_result *r = build_result();
+    if (!r) return;
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    char *dir = path2(root, "again"), *slash = path2(root, "again/");
+    char *sum = path2(dir, "summary.json"), *trace = path2(dir, "trace.csv"), *old = path2(dir, "g_check.csv");
+    gd_status st = gd_io_write_result_data(&ctx, r, dir);
+    FILE *f = fopen(trace, "w"), *g = fopen(old, "w");
+    if (f) fputs("stale\n", f), fclose(f);
+    if (g) fputs("an earlier run's\n", g), fclose(g);
+    gdt_check(gd_io_check_run_dir(&ctx, dir) == GD_OK, "a run directory can be replaced (%s)", ctx.err);
+    if (st == GD_OK) st = gd_io_write_result_data(&ctx, r, slash);
+    char *t = slurp(trace, NULL);
+    gdt_check(st == GD_OK && exists(sum) && t && strncmp(t, "stale", 5) && !exists(old),
+              "a second run into a run directory replaces it whole: no file of the earlier run left (%s)", ctx.err);
+    free(t);
+    gdt_check(count_tmp(root) == 0, "no temporary left by the replacement");
+
+    /* A user's directory: refused before anything is written, untouched. */
+    char *user = path2(root, "user"), *mine = path2(user, "notes.txt"), *csv = path2(user, "data.csv");
+    mkdir(user, 0755);
+    g = fopen(mine, "w");
+    if (g) fputs("the user's\n", g), fclose(g);
+    f = fopen(csv, "w");
+    if (f) fputs("x\n1\n", f), fclose(f);
+    ctx.err[0] = '\0';
+    st = gd_io_check_run_dir(&ctx, user);
+    gdt_check(st == GD_EINVAL && strstr(ctx.err, "user: exists and is not a gdlab run directory (it holds notes.txt); "
+                                              "choose another directory"),
+              "check_run_dir of a user's directory: %s", ctx.err);
+    ctx.err[0] = '\0';
+    st = gd_io_write_result_data(&ctx, r, user);
+    char *m = slurp(mine, NULL), *c = slurp(csv, NULL);
+    char *usum = path2(user, "summary.json");
+    gdt_check(st == GD_EINVAL && strstr(ctx.err, "not a gdlab run directory") && m && !strcmp(m, "the user's\n") &&
+                  c && !strcmp(c, "x\n1\n") && !exists(usum) && count_tmp(root) == 0,
+              "a run into a user's directory is refused and leaves it as it was (%s)", ctx.err);
+    free(m), free(c), free(usum);
+    unlink(mine);
+    ctx.err[0] = '\0';
+    st = gd_io_check_run_dir(&ctx, user);
+    gdt_check(st == GD_EINVAL && strstr(ctx.err, "(it holds no summary.json)"),
+              "CSVs without summary.json are not a run directory: %s", ctx.err);
+    unlink(csv);
+    st = gd_io_write_result_data(&ctx, r, user);
+    gdt_check(st == GD_OK && exists(trace), "a run into an empty directory (%s)", ctx.err);
+    char *dot = path2(dir, ".");
+    ctx.err[0] = '\0';
+    gdt_check(gd_io_check_run_dir(&ctx, dot) == GD_EINVAL && strstr(ctx.err, "cannot be '.'"),
+              "a run directory named '.' cannot be replaced: %s", ctx.err);
+    free(dot);
+    char *sub = path2(dir, "sub");
+    mkdir(sub, 0755);
+    ctx.err[0] = '\0';
+    gdt_check(gd_io_check_run_dir(&ctx, dir) == GD_EINVAL && strstr(ctx.err, "(it holds sub)"),
+              "a run directory with a subdirectory is not one: %s", ctx.err);
+    rmdir(sub);
+    free(sub), free(user), free(mine), free(csv);
+
+    char *file = path2(root, "plain");
+    f = fopen(file, "w");
+    if (f) fclose(f);
+    ctx.err[0] = '\0';
+    st = gd_io_write_result_data(&ctx, r, file);
+    gdt_check(st == GD_EINVAL && strstr(ctx.err, "plain: exists and is not a directory"),
+              "a run directory onto a file: %s", ctx.err);
+    gdt_check(count_tmp(root) == 0, "no temporary left by the failed publication");
+    free(file), free(dir), free(slash), free(sum), free(trace), free(old);
+
+    /* The same without RENAME_EXCHANGE (the fallback: rename aside, rename,
+     * remove): an earlier run's file goes too. */
+    gd_io_test_exchange(0);
+    char *fdir = path2(root, "fallback"), *fold = path2(fdir, "g_check.csv"), *fsum = path2(fdir, "summary.json");
+    st = gd_io_write_result_data(&ctx, r, fdir);
+    f = fopen(fold, "w");
+    if (f) fclose(f);
+    if (st == GD_OK) st = gd_io_write_result_data(&ctx, r, fdir);
+    gdt_check(st == GD_OK && exists(fsum) && !exists(fold) && count_tmp(root) == 0,
+              "without exchange, a run still replaces a run directory whole (%s)", ctx.err);
+    free(fdir), free(fold), free(fsum);
+    race(root, r, "race-fallback");
+    gd_io_test_exchange(1);
+    race(root, r, "race");
     gd_result_free(r);
+}
+
+/* Temporaries: a process killed by SIGTERM while it writes removes the
+ * temporaries it registered (the handler of gd_io_cleanup_on_signals) and
+ * dies of the signal; the next run into the same place removes those of
+ * dead processes (a kill -9 cannot be caught) and keeps a live one's. */
+static void test_temps(const char *root) {
+    char *tmpdir = path2(root, "killed.tmp.x"), *inner = path2(tmpdir, "a.csv");
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        gd_io_cleanup_on_signals();
+        int slot = gd_io_temp_register(tmpdir, 1);
+        mkdir(tmpdir, 0755);
+        char *deep = path2(tmpdir, "d");
+        mkdir(deep, 0755);
+        for (int i = 0; i < 300; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "f%d.csv", i);
+            char *q = path2(i % 2 ? tmpdir : deep, name);
+            FILE *f = fopen(q, "w");
+            if (f) fputs("1,2\n", f), fclose(f);
+            free(q);
+        }
+        if (write(fds[1], slot >= 0 ? "r" : "n", 1) != 1) _exit(3);
+        for (;;) pause();
+    }
+    close(fds[1]);
+    char c = 0;
+    int got = child > 0 && read(fds[0], &c, 1) == 1;
+    close(fds[0]);
+    int ws = 0;
+    if (got) kill(child, SIGTERM);
+    if (child > 0) waitpid(child, &ws, 0);
+    gdt_check(got && c == 'r' && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM && !exists(inner) && !exists(tmpdir),
+              "SIGTERM while writing: the registered temporary (a tree) removed, the process killed by the signal "
+              "(%s, signalled %d, signal %d)", exists(tmpdir) ? "left" : "gone", WIFSIGNALED(ws),
+              WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+    free(tmpdir), free(inner);
+
+    /* Stale temporaries: of a dead process (a child already reaped), and
+     * of a live one (our parent). */
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    if (dead > 0) waitpid(dead, NULL, 0);
+    char name[96];
+    snprintf(name, sizeof name, "stale.tmp.%ld", (long)dead);
+    char *sdead = path2(root, name), *sdeadf = path2(sdead, "x.csv");
+    snprintf(name, sizeof name, "stale.tmp.%ld", (long)getppid());
+    char *slive = path2(root, name);
+    snprintf(name, sizeof name, "atom.txt.tmp.%ld", (long)dead);
+    char *adead = path2(root, name);
+    snprintf(name, sizeof name, "atom.txt.tmp.%ld", (long)getppid());
+    char *alive = path2(root, name);
+    mkdir(sdead, 0755), mkdir(slive, 0755);
+    FILE *f = fopen(sdeadf, "w");
+    if (f) fputs("half\n", f), fclose(f);
+    f = fopen(adead, "w");
+    if (f) fclose(f);
+    f = fopen(alive, "w");
+    if (f) fclose(f);
+    gd_ctx ctx;
+    gd_ctx_init(&ctx);
+    gd_result *r = gd_result_new("stale", 1);
+    char *dir = path2(root, "stale"), *atom = path2(root, "atom.txt");
+    gd_status st = r ? gd_io_write_result_data(&ctx, r, dir) : GD_ENOMEM;
+    gdt_check(st == GD_OK && !exists(sdead) && exists(slive),
+              "a run removes the temporary of a dead process (pid %ld) and keeps a live one's (%s)", (long)dead, ctx.err);
+    st = gd_io_write_atomic(&ctx, atom, "x", 1);
+    gdt_check(st == GD_OK && !exists(adead) && exists(alive),
+              "an atomic write removes a dead process's FILE.tmp.PID and keeps a live one's (%s)", ctx.err);
+    rmdir(slive), unlink(alive);
+    gd_result_free(r);
+    free(sdead), free(sdeadf), free(slive), free(adead), free(alive), free(dir), free(atom);
 }
 
 /* Plots at the edges: nothing to draw, one point, constant data, log axes
@@ -801,9 +946,12 @@ static void test_alloc_failures(const char *root) {
     size_t nplots = r->nplots;
     r->nplots = 0;
     ok_seen = enomem_seen = 0;
+    /* (not into dir, which holds plots without a summary.json: not a run
+     * directory, so refused) */
+    char *rundir = path2(root, "inject-run");
     for (k = 0; k < 100000 && !ok_seen; k++) {
         gd_alloc_fail_after(k);
-        gd_status st = gd_io_write_result(&ctx, r, dir);
+        gd_status st = gd_io_write_result(&ctx, r, rundir);
         char *json = gd_io_summary_json(r);
         gd_alloc_fail_after(-1);
         gd_free(json);
@@ -814,7 +962,8 @@ static void test_alloc_failures(const char *root) {
     gdt_check(ok_seen && enomem_seen > 0 && bad_status == 0,
               "write_result under failure injection: %d ENOMEM, then OK", enomem_seen);
     r->nplots = nplots;
-    gdt_check(count_tmp(dir) == 0, "no temporaries after injected failures");
+    gdt_check(count_tmp(dir) == 0 && count_tmp(rundir) == 0, "no temporaries after injected failures");
+    free(rundir);
 
     const gd_result *rs[1] = {r};
     ok_seen = 0;
@@ -897,6 +1046,7 @@ int main(void) {
     test_json();
     test_write_result(root);
     test_publish(root);
+    test_temps(root);
     test_plot_edges(root);
     test_atomic(root);
     test_alloc_failures(root);

@@ -46,6 +46,38 @@ gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir);
  * state, so this is the one to call from several threads. */
 gd_status gd_io_write_result_data(gd_ctx *ctx, const gd_result *r, const char *dir);
 
+/* Whether dir can receive a run (a run directory holds exactly one run):
+ * GD_OK if it does not exist, is empty, or is a gdlab run directory
+ * (summary.json and nothing but regular files gdlab writes: *.csv, *.png,
+ * *.svg, summary.json), which gd_io_write_result then replaces whole;
+ * otherwise GD_EINVAL, "DIR: exists and is not a gdlab run directory (it
+ * holds notes.txt); choose another directory" (or "is not a directory",
+ * "is a symbolic link"). A caller checks before its computation starts;
+ * gd_io_write_result checks again before it writes. */
+gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *dir);
+
+/* Temporaries being written (DIR.tmp.PID of a run directory, FILE.tmp.PID
+ * of gd_io_write_atomic) are registered in a fixed table of slots (atomic,
+ * lock-free), so that a signal handler can remove them. Register before
+ * creating the temporary; unregister once it is renamed or removed.
+ * gd_io_temp_register returns a slot, or -1 when the table is full or the
+ * path too long (the temporary is then not removed on a signal; the next
+ * run into the same place removes it, see below). */
+int gd_io_temp_register(const char *path, int is_dir);
+void gd_io_temp_unregister(int slot);
+/* Removes every registered temporary (trees with openat, getdents64,
+ * unlinkat): async-signal-safe, for a signal handler. */
+void gd_io_temp_remove_all(void);
+/* Installs handlers of SIGTERM and SIGINT (not of a signal ignored at the
+ * time) that call gd_io_temp_remove_all, restore the default action and
+ * re-raise the signal, so that the process still dies of it. The library
+ * never installs them itself (a host such as Python owns its signals): the
+ * command line calls this at start; 0, or -1 (errno) if sigaction failed.
+ * Independently, a run into DIR (and an atomic write of FILE) removes the
+ * siblings DIR.tmp.N (FILE.tmp.N) left by processes N that no longer
+ * exist, e.g. killed by SIGKILL; a live process's are left alone. */
+int gd_io_cleanup_on_signals(void);
+
 /* Prints a human summary of r (status, scalars, claims) to f. */
 void gd_io_print_summary(FILE *f, const gd_result *r);
 

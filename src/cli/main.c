@@ -9,13 +9,16 @@
 #include "gdlab/gdlab.h"
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -91,40 +94,89 @@ static int take_value(int argc, char **argv, int i, char *name, size_t nlen,
     return 2;
 }
 
+/* The flags seen so far on one command line: a flag given twice is
+ * refused (it used to take the last value silently). name points into
+ * argv ("eta" of "--eta=0.1" is argv[i] + 2 with len 3); value is NULL
+ * for a flag without one (--json). */
+typedef struct seen_flag {
+    const char *name, *value;
+    size_t len;
+} seen_flag;
+
+/* Records flag name[0, len) = value in seen[*n]; CLI_EXIT_USAGE with
+ * "--eta: given twice (0.1, then 0.2)" if it was seen before. */
+static int note_flag(seen_flag *seen, size_t *n, const char *name, size_t len, const char *value) {
+    for (size_t k = 0; k < *n; k++) {
+        if (seen[k].len != len || memcmp(seen[k].name, name, len) != 0) continue;
+        if (seen[k].value && value)
+            fprintf(stderr, "gdlab: --%.*s: given twice (%s, then %s)\n(see 'gdlab --help')\n", (int)len, name,
+                    seen[k].value, value);
+        else
+            fprintf(stderr, "gdlab: --%.*s: given twice\n(see 'gdlab --help')\n", (int)len, name);
+        return CLI_EXIT_USAGE;
+    }
+    seen[(*n)++] = (seen_flag){name, value, len};
+    return 0;
+}
+
 /* Parses the common options and the experiment's parameters (p may be
- * NULL for reproduce). Returns 0 or an exit code. */
-static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *p) {
-    for (int i = first; i < argc;) {
+ * NULL for reproduce); file is the bare file argument already set as
+ * --file (or NULL), so that --file after it counts as given twice.
+ * Returns 0 or an exit code. */
+static int parse_args(int argc, char **argv, int first, cli_opts *o, gd_params *p, const char *file) {
+    seen_flag *seen = gd_malloc(((size_t)argc + 1) * sizeof *seen);
+    if (!seen) {
+        fprintf(stderr, "gdlab: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    size_t nseen = 0;
+    int rc = 0;
+    if (file) note_flag(seen, &nseen, "file", 4, file);
+    for (int i = first; i < argc && !rc;) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) { o->json = 1; i++; continue; }
-        if (strcmp(a, "--strict") == 0) { o->strict = 1; i++; continue; }
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--strict") == 0) {
+            rc = note_flag(seen, &nseen, a + 2, strlen(a + 2), NULL);
+            if (a[2] == 'j') o->json = 1;
+            else o->strict = 1;
+            i++;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = 1; i++; continue; }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-            return gd_cli_usage("unexpected argument '%s' (parameters are --name value)", a);
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            rc = gd_cli_usage("unexpected argument '%s' (parameters are --name value)", a);
+            break;
+        }
         char name[128];
         const char *val = NULL;
         int used = take_value(argc, argv, i, name, sizeof name, &val);
-        if (!used) return gd_cli_usage("--%s: missing value", name);
+        if (!used) {
+            rc = gd_cli_usage("--%s: missing value", name);
+            break;
+        }
+        const char *eq = strchr(a + 2, '=');
+        if ((rc = note_flag(seen, &nseen, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2), val)) != 0) break;
         double x;
         if (strcmp(name, "out") == 0) {
-            if (!*val) return gd_cli_usage("--out: expected a directory, got '%s'", val);
-            o->out = val;
+            if (!*val) rc = gd_cli_usage("--out: expected a directory, got '%s'", val);
+            else o->out = val;
         } else if (strcmp(name, "seed") == 0) {
-            if (gd_cli_count("--seed", val, 0, 9007199254740992.0, &x)) return CLI_EXIT_USAGE;
-            o->ctx.seed = (uint64_t)x;
+            if (gd_cli_count("--seed", val, 0, 9007199254740992.0, &x)) rc = CLI_EXIT_USAGE;
+            else o->ctx.seed = (uint64_t)x;
         } else if (strcmp(name, "threads") == 0) {
-            if (gd_cli_count("--threads", val, 1, 1024, &x)) return CLI_EXIT_USAGE;
-            o->ctx.threads = (int)x;
+            if (gd_cli_count("--threads", val, 1, 1024, &x)) rc = CLI_EXIT_USAGE;
+            else o->ctx.threads = (int)x;
         } else if (p) {
             if (gd_params_set(p, name, val, &o->ctx) != GD_OK) {
                 fprintf(stderr, "gdlab: %s\n", o->ctx.err);
-                return CLI_EXIT_USAGE;
+                rc = o->ctx.status == GD_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
             }
         } else {
-            return gd_cli_usage("unknown option --%s", name);
+            rc = gd_cli_usage("unknown option --%s", name);
         }
         i += used;
     }
+    gd_free(seen);
+    if (rc) return rc;
     openblas_set_num_threads(o->ctx.threads);
     return 0;
 }
@@ -204,6 +256,79 @@ static void draw_progress(void *data, const char *stage, double f) {
     fflush(stderr);
 }
 
+/* Refuses, before a run starts, an output directory the run could not
+ * replace (gd_io_check_run_dir: a user's directory, a file). 0 or an exit
+ * code. given: whether --out named it. */
+static int check_out(gd_ctx *ctx, const char *dir, int given) {
+    gd_status st = gd_io_check_run_dir(ctx, dir);
+    if (st == GD_OK) return 0;
+    fprintf(stderr, "gdlab: %s%s%s\n", given ? "--out " : "", ctx->err, given ? "" : " (with --out DIR)");
+    return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+}
+
+/* Whether name is one gdlab reproduce writes in its report directory:
+ * report.md, index.html, a directory per experiment, each possibly with the
+ * .tmp.N (.tmp.N.old) of a write killed half-way. */
+static int report_entry(const char *name, int is_dir) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", name);
+    char *t = strstr(buf, ".tmp.");
+    if (t) {
+        char *q = t + 5;
+        if (!*q) return 0;
+        while (*q >= '0' && *q <= '9') q++;
+        if (*q && strcmp(q, ".old") != 0) return 0;
+        *t = '\0';
+    }
+    if (!is_dir) return !strcmp(buf, "report.md") || !strcmp(buf, "index.html");
+    return gd_experiment_find(buf) != NULL;
+}
+
+/* Refuses, before reproduce starts, a --out DIR that holds anything but
+ * what reproduce writes there (the directory itself is reused: report.md
+ * and index.html are replaced, each DIR/NAME replaced whole as a run
+ * directory, which is checked too). 0 or an exit code. */
+static int check_report_dir(gd_ctx *ctx, const char *dir, const gd_experiment *const *list, size_t n) {
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && errno != ENOENT) { /* --out FILE/x */
+        fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "gdlab: --out %s: exists and is not a directory; choose another directory\n", dir);
+            return CLI_EXIT_USAGE;
+        }
+        DIR *d = opendir(dir);
+        if (!d) {
+            fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        char bad[256] = "";
+        for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            struct stat es;
+            if (fstatat(dirfd(d), de->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !(S_ISREG(es.st_mode) || S_ISDIR(es.st_mode)) || !report_entry(de->d_name, S_ISDIR(es.st_mode)))
+                snprintf(bad, sizeof bad, "%s", de->d_name);
+        }
+        closedir(d);
+        if (bad[0]) {
+            fprintf(stderr, "gdlab: --out %s: exists and is not a gdlab report directory (it holds %s); choose "
+                    "another directory\n", dir, bad);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i]->reproduce) continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, list[i]->name);
+        int rc = check_out(ctx, sub, 1);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char *dir,
                    gd_result **out_r) {
     gd_result *r = gd_result_new(e->name, ctx->seed);
@@ -219,13 +344,19 @@ static int run_one(const gd_experiment *e, gd_params *p, gd_ctx *ctx, const char
     if (st != GD_OK) {
         fprintf(stderr, "gdlab: %s: %s\n", e->name, ctx->err[0] ? ctx->err : gd_status_name(st));
         gd_result_free(r);
-        /* Input the experiment could not read is bad input too. */
+        /* Input the experiment could not read is bad input too: an
+         * experiment only reads (a user's file, a data set), and every
+         * write goes through gd_io_write_result below, whose failures are
+         * runtime failures (3). Out of memory and numerical failures: 3. */
         return st == GD_EINVAL || st == GD_EIO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
-    if (dir && gd_io_write_result(ctx, r, dir) != GD_OK) {
-        fprintf(stderr, "gdlab: %s\n", ctx->err);
+    if (dir && (st = gd_io_write_result(ctx, r, dir)) != GD_OK) {
+        /* A directory that is not a run's (it changed since the check
+         * before the run) is bad input; a write that fails (a full disk)
+         * or memory is a runtime failure. */
+        fprintf(stderr, "gdlab: %s%s\n", st == GD_EINVAL ? "--out " : "", ctx->err);
         gd_result_free(r);
-        return CLI_EXIT_RUNTIME;
+        return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     *out_r = r;
     return 0;
@@ -239,12 +370,13 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     }
     /* An experiment with a parameter "file" takes it as a bare first
      * argument too: gdlab fit runs.csv. */
+    const char *file = NULL;
     if (first < argc && strncmp(argv[first], "--", 2) != 0) {
         int has_file = 0;
         for (const gd_param_spec *sp = e->params; sp && sp->name; sp++) has_file |= !strcmp(sp->name, "file");
-        if (has_file && gd_params_set(&p, "file", argv[first], &o->ctx) == GD_OK) first++;
+        if (has_file && gd_params_set(&p, "file", argv[first], &o->ctx) == GD_OK) file = argv[first++];
     }
-    int rc = parse_args(argc, argv, first, o, &p);
+    int rc = parse_args(argc, argv, first, o, &p, file);
     if (rc || o->help) {
         if (o->help) print_experiment_help(e);
         gd_params_free(&p);
@@ -253,6 +385,10 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
     char dflt[256];
     snprintf(dflt, sizeof dflt, "gdlab-out/%s", e->name);
     const char *dir = o->out ? (strcmp(o->out, "none") == 0 ? NULL : o->out) : (o->json ? NULL : dflt);
+    if (dir && (rc = check_out(&o->ctx, dir, o->out != NULL)) != 0) {
+        gd_params_free(&p);
+        return rc;
+    }
     gd_result *r = NULL;
     int tty = isatty(2);
     if (tty) fprintf(stderr, "gdlab: running %s ...", e->name), fflush(stderr);
@@ -275,7 +411,7 @@ static int cmd_run(const gd_experiment *e, int argc, char **argv, int first, cli
 }
 
 static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
-    int rc = parse_args(argc, argv, first, o, NULL);
+    int rc = parse_args(argc, argv, first, o, NULL, NULL);
     if (rc) return rc;
     if (o->help) {
         printf("gdlab reproduce [--out DIR] [--seed N] [--threads N] [--strict]\n\n"
@@ -287,8 +423,12 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     const char *dir = o->out ? o->out : "gdlab-report";
     size_t n;
     const gd_experiment *const *list = gd_experiment_list(&n);
+    if ((rc = check_report_dir(&o->ctx, dir, list, n)) != 0) return rc;
     gd_result **res = gd_calloc(n, sizeof *res);
-    if (!res) return CLI_EXIT_RUNTIME;
+    if (!res) {
+        fprintf(stderr, "gdlab: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
     size_t nres = 0;
     int tty = isatty(2), refuted = 0;
     double t0 = gd_now();
@@ -332,8 +472,25 @@ static int cmd_reproduce(int argc, char **argv, int first, cli_opts *o) {
     return rc;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    int rc = dispatch(argc, argv);
+    /* What was printed must have reached stdout: a full disk or a closed
+     * pipe under `gdlab ... --json > F` is a runtime failure, not success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        const int e = errno;
+        fprintf(stderr, "gdlab: cannot write the standard output: %s\n", e ? strerror(e) : "write error");
+        if (rc == 0 || rc == CLI_EXIT_REFUTED) rc = CLI_EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv) {
     gsl_set_error_handler_off(); /* the library checks every GSL status */
+    /* SIGTERM and SIGINT remove the temporaries being written (DIR.tmp.PID,
+     * FILE.tmp.PID), then kill the process as before. */
+    gd_io_cleanup_on_signals();
     cli_opts o = {0};
     gd_ctx_init(&o.ctx);
     o.ctx.threads = omp_get_num_procs();

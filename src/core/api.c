@@ -16,6 +16,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* OpenBLAS's thread count (declared in its cblas.h, whose location
  * varies); the command sets it from --threads in the same way. */
@@ -65,7 +66,12 @@ gd_status gd_api_run(gd_ctx *ctx, const char *name, size_t n, const char *const 
     if (st != GD_OK) return st;
     for (size_t i = 0; i < n && st == GD_OK; i++) {
         GD_ASSERT(names[i] != NULL && values[i] != NULL);
-        st = gd_params_set(&p, names[i], values[i], ctx);
+        /* A name given twice is refused, as on the command line (Python's
+         * eta_max= and **{"eta-max": ...} both name --eta-max). */
+        for (size_t j = 0; j < i && st == GD_OK; j++)
+            if (strcmp(names[j], names[i]) == 0)
+                st = gd_error(ctx, GD_EINVAL, "--%s: given twice (%s, then %s)", names[i], values[j], values[i]);
+        if (st == GD_OK) st = gd_params_set(&p, names[i], values[i], ctx);
     }
     gd_result *r = NULL;
     if (st == GD_OK) {

@@ -327,11 +327,13 @@ gd_status gd_obj_parse_point(gd_ctx *ctx, const gd_obj *o, const char *text, con
             cnt++;
             break;
         }
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || !isfinite(v) || (*end && *end != ',')) {
-            st = gd_error(ctx, GD_EINVAL, "%s: expected a finite number for %s, got '%s'", what,
-                          o->names[idx], s);
+        const char *end;
+        double v;
+        const int why = gd_parse_decimal(s, &end, &v);
+        if (why != GD_NUM_OK || (*end && *end != ',')) {
+            st = gd_error(ctx, GD_EINVAL, "%s: expected a finite number for %s, got '%s'%s%s%s", what,
+                          o->names[idx], s, why > GD_NUM_NONE ? " (" : "",
+                          why > GD_NUM_NONE ? gd_parse_number_why(why) : "", why > GD_NUM_NONE ? ")" : "");
             break;
         }
         x[idx] = v, seen[idx] = 1, cnt++;

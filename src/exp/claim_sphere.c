@@ -40,13 +40,13 @@ static gd_status run_sph(const gd_params *pa, gd_ctx *ctx, gd_result *r) {
     int ns = 0;
     {
         const char *s = gd_params_str(pa, "shapes");
-        char *end;
+        const char *end;
         while (*s && ns < 8) {
-            const long a = strtol(s, &end, 10);
-            if (end == s || *end != 'x') { ns = -1; break; }
+            double a, b;
+            if (gd_parse_decimal(s, &end, &a) != GD_NUM_OK || *end != 'x') { ns = -1; break; }
             s = end + 1;
-            const long b = strtol(s, &end, 10);
-            if (end == s || a < 1 || b < 1 || a > 4096 || b > 4096) { ns = -1; break; }
+            if (gd_parse_decimal(s, &end, &b) != GD_NUM_OK || a < 1 || b < 1 || a > 4096 || b > 4096 ||
+                a != floor(a) || b != floor(b)) { ns = -1; break; }
             shp[2 * ns] = (size_t)a, shp[2 * ns + 1] = (size_t)b, ns++;
             s = end;
             if (*s == ',') s++;

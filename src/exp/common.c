@@ -70,10 +70,10 @@ double gd_exp_slope(const double *x, const double *y, size_t n) {
 
 int gd_exp_parse_sizes(const char *s, size_t *out, int max) {
     int n = 0;
-    char *end;
+    const char *end;
     while (*s && n < max) {
-        double v = strtod(s, &end);
-        if (end == s || v < 1 || v > 1e6 || v != floor(v)) return -1;
+        double v;
+        if (gd_parse_decimal(s, &end, &v) != GD_NUM_OK || v < 1 || v > 1e6 || v != floor(v)) return -1;
         out[n++] = (size_t)v;
         s = end;
         if (*s == ',') s++;
@@ -89,11 +89,10 @@ int gd_exp_cmp_double(const void *a, const void *b) {
 
 int gd_exp_parse_reals(const char *s, double *out, int max) {
     int n = 0;
-    char *end;
+    const char *end;
     while (*s) {
         if (n == max) return -1;
-        out[n] = strtod(s, &end);
-        if (end == s || !(out[n] > 0) || !isfinite(out[n])) return -1;
+        if (gd_parse_decimal(s, &end, &out[n]) != GD_NUM_OK || !(out[n] > 0)) return -1;
         n++;
         s = end;
         if (*s == ',') s++;
@@ -104,25 +103,25 @@ int gd_exp_parse_reals(const char *s, double *out, int max) {
 
 gd_status gd_exp_parse_range(gd_ctx *ctx, const char *s, const char *what, size_t max_count,
                              double *lo, double *hi, size_t *count) {
-    char *end;
-    double a = strtod(s, &end);
-    if (end != s && !*end && isfinite(a)) {
-        *lo = *hi = a, *count = 1;
+    /* a, or a:b:c, each a decimal number (gd_parse_decimal: no hex; an
+     * overflow or an underflow to 0 is named). */
+    const char *end;
+    double v[3] = {0, 0, 0};
+    int why = GD_NUM_OK, k = 0;
+    for (const char *t = s; k < 3; k++) {
+        why = gd_parse_decimal(t, &end, &v[k]);
+        if (why != GD_NUM_OK || *end != ':') break;
+        t = end + 1;
+    }
+    if (why == GD_NUM_OK && k == 0 && !*end) {
+        *lo = *hi = v[0], *count = 1;
         return GD_OK;
     }
-    double b = 0, c = 0;
-    int ok = end != s && *end == ':';
-    if (ok) {
-        const char *t = end + 1;
-        b = strtod(t, &end);
-        ok = end != t && *end == ':';
-    }
-    if (ok) {
-        const char *t = end + 1;
-        c = strtod(t, &end);
-        ok = end != t && !*end;
-    }
-    if (!ok || !isfinite(a) || !isfinite(b) || !(a < b) || c < 2 || c != floor(c) || c > (double)max_count)
+    if (why == GD_NUM_OVERFLOW || why == GD_NUM_UNDERFLOW)
+        return gd_error(ctx, GD_EINVAL, "%s: expected a number or lo:hi:count, got '%s' (%s)", what, s,
+                        gd_parse_number_why(why));
+    const double a = v[0], b = v[1], c = v[2];
+    if (why != GD_NUM_OK || k != 2 || *end || !(a < b) || c < 2 || c != floor(c) || c > (double)max_count)
         return gd_error(ctx, GD_EINVAL, "%s: expected a number or lo:hi:count with lo < hi and 2 <= count <= %zu, "
                         "got '%s'", what, max_count, s);
     *lo = a, *hi = b, *count = (size_t)c;
@@ -146,14 +145,13 @@ double gd_exp_range_at(double lo, double hi, size_t count, size_t i, int logspac
 
 int gd_exp_parse_flat_runs(const char *s, size_t m, double *fe, size_t *fb, int max) {
     int n = 0;
-    char *end;
+    const char *end;
     while (*s) {
         if (n == max) return -1;
-        fe[n] = strtod(s, &end);
-        if (end == s || *end != ':' || !(fe[n] > 0) || !isfinite(fe[n])) return -1;
+        if (gd_parse_decimal(s, &end, &fe[n]) != GD_NUM_OK || *end != ':' || !(fe[n] > 0)) return -1;
         s = end + 1;
-        double bb = strtod(s, &end);
-        if (end == s || !(bb >= 1 && bb <= (double)m && bb <= 0x1p53) || bb != floor(bb)) return -1;
+        double bb;
+        if (gd_parse_decimal(s, &end, &bb) != GD_NUM_OK || !(bb >= 1 && bb <= (double)m && bb <= 0x1p53) || bb != floor(bb)) return -1;
         fb[n++] = (size_t)bb;
         s = end;
         if (*s == ',') s++;
@@ -167,9 +165,11 @@ static int parse_arch(const char *s, size_t len, gd_mlp_params *p) {
     size_t n = 0;
     const char *e = s + len;
     while (s < e) {
-        char *end;
-        const long v = strtol(s, &end, 10);
-        if (end == s || end > e || v < 1 || v > 64 || n > GD_MLP_MAX_LAYERS) return 0;
+        const char *end;
+        double v;
+        if (gd_parse_decimal(s, &end, &v) != GD_NUM_OK || end > e || v < 1 || v > 64 || v != floor(v) ||
+            n > GD_MLP_MAX_LAYERS)
+            return 0;
         p->width[n++] = (size_t)v;
         s = end;
         if (s < e && *s == '-') s++;

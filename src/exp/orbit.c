@@ -771,9 +771,9 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
                     nbounded ? imb : GD_NAN, nbounded);
         const char *bt = gd_params_str(p, "balance-etas");
         for (const char *q = bt; *q && st == GD_OK;) {
-            char *e;
-            double be = strtod(q, &e);
-            if (e == q || !(be > 0) || (*e && *e != ',')) {
+            const char *e;
+            double be;
+            if (gd_parse_decimal(q, &e, &be) != GD_NUM_OK || !(be > 0) || (*e && *e != ',')) {
                 st = gd_error(ctx, GD_EINVAL, "--balance-etas: expected comma-separated learning rates > 0, got '%s'", bt);
                 break;
             }
@@ -828,13 +828,12 @@ static gd_status run_basins(const gd_params *p, gd_ctx *ctx, gd_result *r) {
         double ae[4];
         int na = 0;
         for (const char *s = at; *s;) {
-            char *e;
+            const char *e;
             if (na == 4) {
                 st = gd_error(ctx, GD_EINVAL, "--alt-etas: at most 4 learning rates, got '%s'", at);
                 break;
             }
-            ae[na] = strtod(s, &e);
-            if (e == s || !(ae[na] > 0)) {
+            if (gd_parse_decimal(s, &e, &ae[na]) != GD_NUM_OK || !(ae[na] > 0) || (*e && *e != ',')) {
                 st = gd_error(ctx, GD_EINVAL, "--alt-etas: expected comma-separated learning rates > 0, got '%s'", at);
                 break;
             }

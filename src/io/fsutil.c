@@ -5,8 +5,10 @@
  * the rename cannot cross file systems), are flushed to the disk with
  * fsync, and the temporary is renamed over path. rename(2) replaces the
  * target in one step, so a reader (or a run killed half-way) sees either
- * the old file or the new one, never a prefix. */
-#define _XOPEN_SOURCE 700 /* nftw */
+ * the old file or the new one, never a prefix. The temporary is registered
+ * (temps.c) so that SIGTERM or SIGINT removes it, and temporaries of dead
+ * processes beside path are removed first. */
+#define _GNU_SOURCE /* nftw, syscall */
 #include "gdlab/io.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -61,10 +64,13 @@ gd_status gd_io_write_atomic(gd_ctx *ctx, const char *path, const char *data,
     snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
     char *tmp = gd_io_path_join3(NULL, path, suffix);
     if (!tmp) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
+    gd_io_remove_stale(path); /* PATH.tmp.N of dead processes */
+    const int slot = gd_io_temp_register(tmp, 0);
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         int e = errno;
+        gd_io_temp_unregister(slot);
         gd_free(tmp);
         return gd_error(ctx, GD_EIO, "cannot write %s: %s", path, strerror(e));
     }
@@ -82,10 +88,12 @@ gd_status gd_io_write_atomic(gd_ctx *ctx, const char *path, const char *data,
     }
     if (what) {
         unlink(tmp);
+        gd_io_temp_unregister(slot);
         gd_free(tmp);
         return gd_error(ctx, GD_EIO, "cannot write %s (%s): %s", path, what,
                         strerror(e));
     }
+    gd_io_temp_unregister(slot);
     gd_free(tmp);
     sync_parent(path);
     return GD_OK;
@@ -139,54 +147,76 @@ void gd_io_remove_tree(const char *dir) {
     (void)nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* "a/b" into buf; 0, or -1 (errno ENAMETOOLONG) when it does not fit. */
-static int join(char *buf, size_t size, const char *a, const char *b) {
-    int n = snprintf(buf, size, "%s/%s", a, b);
-    if (n < 0 || (size_t)n >= size) {
+/* Exchanges the directories a and b in one step (renameat2 with
+ * RENAME_EXCHANGE); -1 with errno ENOSYS where the system has none. */
+static int exchange_off; /* tests: the fallback of systems without exchange */
+
+void gd_io_test_exchange(int on) { exchange_off = !on; }
+
+static int exchange(const char *a, const char *b) {
+#if defined(__linux__) && defined(SYS_renameat2)
+    if (exchange_off) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */);
+#else
+    (void)a, (void)b;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Replaces the run directory dir by tmp without exchange: dir renamed
+ * aside to DIR.tmp.PID.old, tmp renamed to dir, the old tree removed; on
+ * failure dir is put back. 0, or -1 with errno (ENOENT or ENOTEMPTY when
+ * another process changed dir meanwhile: the caller tries again). */
+static int replace_aside(const char *tmp, const char *dir) {
+    char aside[PATH_MAX];
+    int n = snprintf(aside, sizeof aside, "%s.tmp.%ld.old", dir, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof aside) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    return 0;
-}
-
-/* Moves every file of tmp into the existing directory dir, summary.json
- * last (and any old one removed first, so that while files are replaced no
- * summary.json vouches for a mixture). */
-static int move_into(const char *tmp, const char *dir) {
-    char from[PATH_MAX], to[PATH_MAX];
-    if (join(to, sizeof to, dir, "summary.json") != 0) return -1;
-    if (unlink(to) != 0 && errno != ENOENT) return -1;
-    DIR *d = opendir(tmp);
-    if (!d) return -1;
-    int rc = 0;
-    for (struct dirent *de; rc == 0 && (de = readdir(d)) != NULL;) {
-        const char *n = de->d_name;
-        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "summary.json")) continue;
-        rc = join(from, sizeof from, tmp, n) || join(to, sizeof to, dir, n) || rename(from, to);
+    const int slot = gd_io_temp_register(aside, 1);
+    int rc = rename(dir, aside);
+    if (rc == 0) {
+        rc = rename(tmp, dir);
+        const int e = errno;
+        if (rc == 0) gd_io_remove_tree(aside);
+        else if (rename(aside, dir) != 0) gd_io_remove_tree(aside); /* dir taken by another run meanwhile */
+        errno = e;
     }
-    int e = errno;
-    closedir(d);
+    const int e = errno;
+    gd_io_temp_unregister(slot);
     errno = e;
-    if (rc == 0 && join(from, sizeof from, tmp, "summary.json") == 0 &&
-        join(to, sizeof to, dir, "summary.json") == 0 && rename(from, to) == 0)
-        return rmdir(tmp);
-    return -1;
+    return rc;
 }
 
 gd_status gd_io_publish_dir(gd_ctx *ctx, const char *tmp, const char *dir) {
-    struct stat sb;
-    int rc;
-    if (stat(dir, &sb) != 0) {
-        rc = errno == ENOENT ? rename(tmp, dir) : -1;
-        /* Another process (a concurrent sweep on the same store) published
-         * the same directory since the stat: join it. */
-        if (rc != 0 && (errno == ENOTEMPTY || errno == EEXIST) && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rc = move_into(tmp, dir);
-    } else if (S_ISDIR(sb.st_mode)) {
-        rc = move_into(tmp, dir);
-    } else {
-        errno = ENOTDIR;
-        rc = -1;
+    int rc = -1;
+    /* A few rounds: another process (a concurrent sweep on the same store)
+     * may publish or replace dir between our look and our rename. */
+    for (int round = 0; round < 8; round++) {
+        struct stat sb;
+        if (lstat(dir, &sb) != 0) {
+            if (errno != ENOENT) break;
+            if ((rc = rename(tmp, dir)) == 0 || (errno != ENOTEMPTY && errno != EEXIST)) break;
+            continue; /* published by another process since the lstat */
+        }
+        gd_status st = gd_io_check_run_dir(ctx, dir);
+        if (st != GD_OK) {
+            gd_io_remove_tree(tmp);
+            return st;
+        }
+        /* One step: tmp becomes dir, and tmp now names the earlier tree. */
+        if ((rc = exchange(tmp, dir)) == 0) {
+            gd_io_remove_tree(tmp);
+            break;
+        }
+        if (errno == ENOENT) continue;
+        if (errno != ENOSYS && errno != EINVAL && errno != ENOTSUP && errno != EXDEV) break;
+        if ((rc = replace_aside(tmp, dir)) == 0 || (errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)) break;
     }
     if (rc != 0) {
         int e = errno;

@@ -40,8 +40,20 @@ char *gd_io_path_join3(const char *dir, const char *name, const char *suffix);
 
 /* Removes dir and everything under it, best effort (no symlink followed). */
 void gd_io_remove_tree(const char *dir);
+/* Removes the siblings PATH.tmp.N (and PATH.tmp.N.old) of path left by
+ * processes N that no longer exist (kill(N, 0) fails with ESRCH); a live
+ * process's are left alone. Best effort. */
+void gd_io_remove_stale(const char *path);
 /* Publishes the directory tmp, written whole, as dir: renamed to dir when
- * dir does not exist; otherwise its files are moved into dir with
- * summary.json last. On failure tmp is removed and GD_EIO returned. */
+ * dir does not exist; when dir is a run directory or empty
+ * (gd_io_check_run_dir), exchanged with it in one step (renameat2
+ * RENAME_EXCHANGE; elsewhere dir renamed aside, tmp renamed, put back on
+ * failure) and the earlier tree removed, so that dir holds exactly one
+ * run; another directory is refused (GD_EINVAL). A concurrent publisher of
+ * the same dir (two sweeps on one store) is handled: the last one wins,
+ * whole. On failure tmp is removed (GD_EIO, GD_EINVAL). */
 gd_status gd_io_publish_dir(gd_ctx *ctx, const char *tmp, const char *dir);
+/* Tests: on = 0 makes gd_io_publish_dir use its fallback (rename aside,
+ * rename, remove), as on a system without RENAME_EXCHANGE. */
+void gd_io_test_exchange(int on);
 #endif

@@ -510,6 +510,48 @@ static int have_device(const char *dev) {
     return 0;
 }
 
+/* Whether the file cairo wrote ends as a whole one does: a PNG with its
+ * IEND chunk, an SVG with </svg>. */
+static int file_is_whole(const char *file, const char *dev) {
+    int fd = open(file, O_RDONLY);
+    if (fd < 0) return 0;
+    char tail[16];
+    const off_t size = lseek(fd, 0, SEEK_END);
+    const off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+    ssize_t n = from >= 0 && lseek(fd, from, SEEK_SET) == from ? read(fd, tail, sizeof tail) : -1;
+    close(fd);
+    if (n < 8) return 0;
+    if (strstr(dev, "png")) return memcmp(tail + n - 8, "IEND", 4) == 0;
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r')) n--;
+    return n >= 6 && memcmp(tail + n - 6, "</svg>", 6) == 0;
+}
+
+/* fsync of file (a full disk may surface only here); 0 or errno. */
+static int sync_file(const char *file) {
+    int fd = open(file, O_WRONLY);
+    if (fd < 0) return errno;
+    int e = fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && !e) e = errno;
+    return e;
+}
+
+/* The errno of writing (and syncing) up to 64 KiB of zeros at the end of
+ * file, which failed to render whole; 0 when those writes succeed (the
+ * failure was not the disk's). The caller removes file. */
+static int write_probe(const char *file) {
+    int fd = open(file, O_WRONLY | O_APPEND);
+    if (fd < 0) return errno;
+    static const char zeros[4096];
+    int e = 0;
+    for (int i = 0; i < 16 && !e; i++) {
+        errno = 0;
+        if (write(fd, zeros, sizeof zeros) != (ssize_t)sizeof zeros) e = errno ? errno : ENOSPC;
+    }
+    if (!e && fsync(fd) != 0) e = errno;
+    close(fd);
+    return e;
+}
+
 /* Draws d into file with device dev on a private stream. */
 static gd_status render(gd_ctx *ctx, const plot_data *d, const legend *lg,
                         const char *title, const char *xlabel,
@@ -549,7 +591,13 @@ static gd_status render(gd_ctx *ctx, const plot_data *d, const legend *lg,
     plsstrm(old);
 
     struct stat st;
-    if (errcode || stat(file, &st) != 0 || st.st_size == 0) {
+    int e = 0;
+    if (errcode || stat(file, &st) != 0 || st.st_size == 0 || !file_is_whole(file, dev) ||
+        (e = sync_file(file)) != 0) {
+        /* cairo does not say why a write failed (a full disk leaves an
+         * empty or truncated file): a write beside it gets the errno. */
+        if (!e) e = write_probe(file);
+        if (e) return gd_error(ctx, GD_EIO, "cannot write %s: %s", target, strerror(e));
         size_t n = strlen(errmsg);
         while (n && (errmsg[n - 1] == '\n')) errmsg[--n] = '\0';
         return gd_error(ctx, GD_EIO, "cannot write %s: PLplot %s failed%s%s",
@@ -571,11 +619,13 @@ static gd_status write_format(gd_ctx *ctx, const plot_data *d, const legend *lg,
     if (!target || !tmp) {
         st = gd_error(ctx, GD_ENOMEM, "plot %s: out of memory", d->p->name);
     } else {
+        const int slot = gd_io_temp_register(tmp, 0); /* removed on SIGTERM, SIGINT */
         st = render(ctx, d, lg, txt[0], txt[1], txt[2], dev, tmp, target);
         if (st == GD_OK && rename(tmp, target) != 0)
             st = gd_error(ctx, GD_EIO, "cannot write %s (rename): %s", target,
                           strerror(errno));
         if (st != GD_OK) unlink(tmp);
+        gd_io_temp_unregister(slot);
     }
     gd_free(target);
     gd_free(tmp);

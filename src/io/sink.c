@@ -35,10 +35,14 @@ static gd_status write_files(gd_ctx *ctx, const gd_result *r, const char *dir, i
     return st;
 }
 
-/* The run directory is written whole or not at all: its files go into the
- * sibling DIR.tmp.PID, which is then published as DIR (gd_io_publish_dir).
- * A failure (a full disk, an allocation) removes the temporary and leaves
- * DIR as it was. */
+/* The run directory is written whole or not at all, and holds exactly one
+ * run: its files go into the sibling DIR.tmp.PID, which then replaces DIR
+ * whole (gd_io_publish_dir), provided DIR is absent, empty or a run
+ * directory (checked before anything is written: a user's directory is
+ * refused and left alone). A failure (a full disk, an allocation) removes
+ * the temporary and leaves DIR as it was; so does SIGTERM or SIGINT where
+ * the command installed gd_io_cleanup_on_signals (the temporary is
+ * registered), and temporaries of dead processes are removed first. */
 static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, int plots) {
     GD_ASSERT(r != NULL && dir != NULL);
     size_t n = strlen(dir);
@@ -52,6 +56,8 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
         tmp = gd_io_path_join3(NULL, base, suffix);
     }
     gd_status st = tmp ? GD_OK : gd_error(ctx, GD_ENOMEM, "%s: out of memory", dir);
+    if (st == GD_OK) st = gd_io_check_run_dir(ctx, base);
+    int slot = -1;
     if (st == GD_OK) {
         gd_io_remove_tree(tmp); /* left by a killed run with this pid */
         char *slash = strrchr(base, '/');
@@ -60,12 +66,17 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
             st = gd_io_mkdir_p(ctx, base);
             *slash = '/';
         }
+        if (st == GD_OK) {
+            gd_io_remove_stale(base);
+            slot = gd_io_temp_register(tmp, 1);
+        }
         if (st == GD_OK && mkdir(tmp, 0755) != 0)
             st = gd_error(ctx, GD_EIO, "cannot create directory %s: %s", base, strerror(errno));
     }
     if (st == GD_OK) st = write_files(ctx, r, tmp, plots);
     if (st == GD_OK) st = gd_io_publish_dir(ctx, tmp, base);
     else if (tmp) gd_io_remove_tree(tmp);
+    gd_io_temp_unregister(slot);
     gd_free(tmp);
     gd_free(base);
     return st;

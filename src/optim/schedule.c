@@ -77,17 +77,16 @@ static int parse_whole(const char *p, size_t n, long min, long *out) {
     return 1;
 }
 
-/* A finite real spelled by the n characters at p (strtod's syntax, no
- * leading blanks, nothing after). 1 on success. */
+/* A finite real spelled by the n characters at p (gd_parse_number: a
+ * decimal number, no blanks, no hex, nothing after; an overflow or an
+ * underflow to 0 refused). 1 on success. */
 static int parse_real(const char *p, size_t n, double *out) {
     char buf[64];
-    if (n == 0 || n >= sizeof buf || p[0] == ' ' || p[0] == '\t') return 0;
+    if (n == 0 || n >= sizeof buf) return 0;
     memcpy(buf, p, n);
     buf[n] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end != buf + n || errno == ERANGE || !isfinite(v)) return 0;
+    double v;
+    if (gd_parse_number(buf, &v) != GD_NUM_OK) return 0;
     *out = v;
     return 1;
 }
