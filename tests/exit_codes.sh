@@ -47,7 +47,7 @@ expect 2 "unknown command 'frobnicate'" -- frobnicate
 expect 2 "--eta: expected" -- run sgd-1d --eta 7 --out "$T/bad"
 expect 2 "--eta: given twice (0.1, then 0.2)" -- run sgd-1d --eta 0.1 --eta 0.2 --out "$T/bad"
 expect 2 "no-such.csv: cannot open: No such file or directory" -- fit "$T/no-such.csv" --out "$T/bad"
-expect 2 "read failed: Is a directory" -- fit "$T" --out "$T/bad"
+expect 2 "not a regular file" -- fit "$T" --out "$T/bad"
 mkdir "$T/mine" && echo "mine" > "$T/mine/notes.txt"
 expect 2 "--out $T/mine: exists and is not a gdlab run directory (it holds notes.txt)" -- run sgd-1d --replicas 0 --out "$T/mine"
 expect 2 "--out $T/mine/notes.txt/x: Not a directory" -- run sgd-1d --replicas 0 --out "$T/mine/notes.txt/x"
