@@ -62,6 +62,10 @@ if [ "$n" = 4 ] && [ ! -e "$T/vac.db" ] && [ ! -e "$T/att.db" ]; then ok "after 
 else bad "after the refused statements: $n runs, vac.db/att.db: $(ls "$T" | grep -c 'vac.db\|att.db')"; fi
 "$G" export "$S" --csv >/dev/null && "$G" plot "$S" --x eta --y loss_mc --out "$T/p" >/dev/null
 unchanged "$S" "$s0" "query, export and plot (refused writes included)"
+mkdir "$T/mine" && echo keep > "$T/mine/notes.txt"
+expect 2 "plot: --out $T/mine: exists and is not a gdlab run directory (it holds notes.txt)" -- plot "$S" --x eta --y loss_mc --out "$T/mine"
+if [ "$(cat "$T/mine/notes.txt")" = keep ] && [ "$(ls "$T/mine")" = notes.txt ]; then ok "plot left the user's directory as it was"
+else bad "plot changed $T/mine: $(ls "$T/mine")"; fi
 # read-only media
 if mount_tmpfs 1m "$T/ro" "a store on read-only media"; then
   "$G" sweep sgd-1d --grid 'eta=0.1,0.2' --db "$T/ro/s.sqlite" --out none --workers 1 >/dev/null

@@ -268,9 +268,12 @@ int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
     if (rc) return rc;
     char tmp[4200];
     FILE *f = stdout;
+    int slot = -1;
     if (out) {
         snprintf(tmp, sizeof tmp, "%s.tmp%d", out, (int)getpid());
+        slot = gd_io_temp_register(tmp, 0); /* removed on SIGTERM and SIGINT */
         if (!(f = fopen(tmp, "wx"))) {
+            gd_io_temp_unregister(slot);
             gd_store_close(s);
             fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(errno));
             return CLI_EXIT_RUNTIME;
@@ -283,6 +286,7 @@ int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
         if (fclose(f) != 0 && !e) e = errno;
         if (st == GD_OK && !e && rename(tmp, out) != 0) e = errno;
         if (st != GD_OK || e) remove(tmp);
+        gd_io_temp_unregister(slot);
         if (st == GD_OK && e) fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(e)), rc = CLI_EXIT_RUNTIME;
     }
     if (st != GD_OK) {
@@ -317,6 +321,11 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
         }
     }
     if (!x || !y) return gd_cli_usage("plot: expected --x PARAM and --y SCALAR%s", "");
+    /* a directory the plot could not replace (a user's) is refused first */
+    if (gd_io_check_run_dir(ctx, out) != GD_OK) {
+        fprintf(stderr, "gdlab: plot: --out %s\n", ctx->err);
+        return ctx->status == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+    }
     gd_store *s;
     int rc = open_existing(ctx, argv[2], &s);
     if (rc) return rc;

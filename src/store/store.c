@@ -329,6 +329,8 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
     snprintf(tmp, n, "%s.new-%ld-%d", path, (long)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
     snprintf(jnl, n + 8, "%s-journal", tmp);
     unlink(tmp), unlink(jnl); /* a crashed process's, with this pid */
+    /* removed by gdlab's SIGTERM and SIGINT handler if killed meanwhile */
+    const int slot = gd_io_temp_register(tmp, 0), jslot = gd_io_temp_register(jnl, 0);
     sqlite3 *db = NULL;
     gd_status st = GD_OK;
     char sql[200];
@@ -361,6 +363,7 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
                           strerror(errno));
     }
     unlink(tmp), unlink(jnl);
+    gd_io_temp_unregister(slot), gd_io_temp_unregister(jslot);
     gd_free(tmp), gd_free(jnl);
     return st;
 }
