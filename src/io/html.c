@@ -10,10 +10,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "gdlab/io.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,14 +33,28 @@ static void esc(gd_io_buf *b, const char *s) {
 }
 
 /* A whole file into a new NUL-terminated string, or NULL. */
+/* Largest plot the report embeds: gdlab's SVGs are under 2 MB. */
+#define SLURP_MAX ((size_t)64 << 20)
+
 static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    /* a regular file only (never a FIFO or a device in its place) */
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0) return NULL;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > SLURP_MAX) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
     size_t cap = 1 << 16, n = 0;
     char *s = gd_malloc(cap);
     while (s) {
         n += fread(s + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
+        if (n < cap - 1 || cap > SLURP_MAX) break;
         char *t = gd_realloc(s, 2 * cap);
         if (!t) gd_free(s);
         s = t, cap *= 2;
