@@ -36,9 +36,9 @@ expect 2 "GD steps exceeds 1e+10" -- run lyapunov --eta 1:2:2000 --steps 1e8 --o
 expect 2 "--width: Monte Carlo (--replicas 10) keeps one weight per feature" -- run sgd-zipf --width 1e15 --replicas 10 --out "$T/x"
 expect 2 "steps x replicas <= 1e11" -- run sgd-zipf --steps 1e12 --replicas 10 --out "$T/x"
 
-# An expression whose exact Hessian would need gigabytes (700 variables: 2.75 GB)
+# An expression whose exact Hessian would need gigabytes (700 variables: 2.75 GB; the cap is 64 MiB)
 F=$(i=0; s=v0; while [ $i -lt 699 ]; do i=$((i + 1)); s="$s+v$i"; done; echo "$s")
-expect 2 "700 variables and 1399 operations need 2.75e+03 MB for the exact gradient and Hessian, more than 256 MB" -- run orbit --f "$F" --out "$T/x"
+expect 2 "700 variables and 1399 operations need 2.75e+03 MB for the exact gradient and Hessian, more than 64 MB" -- run orbit --f "$F" --out "$T/x"
 
 # A start where the objective, its gradient or its Hessian is not finite
 expect 2 "--x0: the objective log(x) is not finite at the start x = -1: f = nan" -- run regimes --f "log(x)" --x0 x=-1 --out "$T/x"
@@ -89,6 +89,31 @@ expect 0 "m = 6" -- run stability --data "$T/six.csv" --target value --out "$T/s
 json "$T/st6/summary.json" "d['params']['m'] == 6 and d['params']['batch'] == 4 and d['params']['b-grid'] == '1,2,4' and d['params']['flat-runs'] == '0.5:1,0.5:4,1:4'"
 expect 0 "batches of 23 pairs" -- run modadd --p 5 --optimizer sgd --steps 3 --width 8 --out "$T/ma"
 json "$T/ma/summary.json" "d['params']['batch'] == 23"
+
+# --out never touches what is not gdlab's: a user's entries named like a
+# temporary of a dead process, a directory whose summary.json another tool
+# wrote, a web root holding an index.html, a place no directory can be made
+mkdir -p "$T/u/results.tmp.99999/deep" && echo precious > "$T/u/results.tmp.99999/deep/thesis.tex"
+echo precious > "$T/u/out.tmp.99998"
+mkdir "$T/u/old.tmp.99997" && echo precious > "$T/u/old.tmp.99997/notes.txt"
+expect 0 "outputs in" -- run sgd-1d --replicas 100 --out "$T/u/results"
+expect 0 "outputs in" -- run sgd-1d --replicas 100 --out "$T/u/out"
+expect 0 "outputs in" -- run sgd-1d --replicas 100 --out "$T/u/old"
+if [ "$(cat "$T/u/results.tmp.99999/deep/thesis.tex" "$T/u/out.tmp.99998" "$T/u/old.tmp.99997/notes.txt")" = "precious
+precious
+precious" ]; then ok "a user's entries named BASE.tmp.N are kept"; else bad "a user's BASE.tmp.N entries were removed: $(ls -R "$T/u")"; fi
+mkdir "$T/u/run.tmp.99996" && : > "$T/u/run.tmp.99996/curve.csv"
+expect 0 "outputs in" -- run sgd-1d --replicas 100 --out "$T/u/run"
+if [ -e "$T/u/run.tmp.99996" ]; then bad "a dead process's run temporary was kept"; else ok "a dead process's run temporary (gdlab's files only) was removed"; fi
+mkdir "$T/u/mydata" && echo '{"my": "notes"}' > "$T/u/mydata/summary.json" && echo a,b > "$T/u/mydata/train.csv"
+expect 2 "it holds summary.json that gdlab did not write" -- run sgd-1d --replicas 100 --out "$T/u/mydata"
+if [ -s "$T/u/mydata/train.csv" ]; then ok "another tool's run directory kept"; else bad "another tool's train.csv removed"; fi
+mkdir "$T/u/web" && echo hi > "$T/u/web/index.html"
+expect 2 "it holds index.html but no run directory" -- reproduce --out "$T/u/web"
+if [ "$(cat "$T/u/web/index.html")" = hi ]; then ok "a web root's index.html kept"; else bad "index.html replaced"; fi
+if [ -d /sys ] && ! mkdir /sys/.gdlab-test 2>/dev/null; then
+  expect 2 "cannot create a directory in /sys" -- run sgd-1d --replicas 100 --out /sys/x
+else echo "SKIP: /sys is writable here (or absent), so --out /sys/x is not a place no directory can be made"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -682,7 +682,7 @@ static void test_temps(const char *root) {
     if (child == 0) {
         close(fds[0]);
         gd_io_cleanup_on_signals();
-        int slot = gd_io_temp_register(tmpdir, 1);
+        int slot = gd_io_temp_register(tmpdir);
         mkdir(tmpdir, 0755);
         char *deep = path2(tmpdir, "d");
         mkdir(deep, 0755);
@@ -720,10 +720,14 @@ static void test_temps(const char *root) {
     char *sdead = path2(root, name), *sdeadf = path2(sdead, "x.csv");
     snprintf(name, sizeof name, "stale.tmp.%ld", (long)getppid());
     char *slive = path2(root, name);
-    snprintf(name, sizeof name, "atom.txt.tmp.%ld", (long)dead);
+    snprintf(name, sizeof name, "atom.csv.tmp.%ld", (long)dead);
     char *adead = path2(root, name);
-    snprintf(name, sizeof name, "atom.txt.tmp.%ld", (long)getppid());
+    snprintf(name, sizeof name, "atom.csv.tmp.%ld", (long)getppid());
     char *alive = path2(root, name);
+    /* a user's file named like a temporary of a dead process, whose base is
+     * not a name gdlab writes: kept */
+    snprintf(name, sizeof name, "notes.txt.tmp.%ld", (long)dead);
+    char *users = path2(root, name);
     mkdir(sdead, 0755), mkdir(slive, 0755);
     FILE *f = fopen(sdeadf, "w");
     if (f) fputs("half\n", f), fclose(f);
@@ -731,19 +735,24 @@ static void test_temps(const char *root) {
     if (f) fclose(f);
     f = fopen(alive, "w");
     if (f) fclose(f);
+    f = fopen(users, "w");
+    if (f) fclose(f);
     gd_ctx ctx;
     gd_ctx_init(&ctx);
     gd_result *r = gd_result_new("stale", 1);
-    char *dir = path2(root, "stale"), *atom = path2(root, "atom.txt");
+    char *dir = path2(root, "stale"), *atom = path2(root, "atom.csv"), *notes = path2(root, "notes.txt");
     gd_status st = r ? gd_io_write_result_data(&ctx, r, dir) : GD_ENOMEM;
     gdt_check(st == GD_OK && !exists(sdead) && exists(slive),
               "a run removes the temporary of a dead process (pid %ld) and keeps a live one's (%s)", (long)dead, ctx.err);
     st = gd_io_write_atomic(&ctx, atom, "x", 1);
     gdt_check(st == GD_OK && !exists(adead) && exists(alive),
               "an atomic write removes a dead process's FILE.tmp.PID and keeps a live one's (%s)", ctx.err);
+    st = gd_io_write_atomic(&ctx, notes, "x", 1);
+    gdt_check(st == GD_OK && exists(users), "a user's notes.txt.tmp.DEAD is kept (not a name gdlab writes)");
+    unlink(users), unlink(notes);
     rmdir(slive), unlink(alive);
     gd_result_free(r);
-    free(sdead), free(sdeadf), free(slive), free(adead), free(alive), free(dir), free(atom);
+    free(sdead), free(sdeadf), free(slive), free(adead), free(alive), free(dir), free(atom), free(users), free(notes);
 }
 
 /* Plots at the edges: nothing to draw, one point, constant data, log axes

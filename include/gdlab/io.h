@@ -63,7 +63,7 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *dir);
  * gd_io_temp_register returns a slot, or -1 when the table is full or the
  * path too long (the temporary is then not removed on a signal; the next
  * run into the same place removes it, see below). */
-int gd_io_temp_register(const char *path, int is_dir);
+int gd_io_temp_register(const char *path);
 void gd_io_temp_unregister(int slot);
 /* Removes every registered temporary (trees with openat, getdents64,
  * unlinkat): async-signal-safe, for a signal handler. */

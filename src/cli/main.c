@@ -259,9 +259,47 @@ static void draw_progress(void *data, const char *stage, double f) {
 /* Refuses, before a run starts, an output directory the run could not
  * replace (gd_io_check_run_dir: a user's directory, a file). 0 or an exit
  * code. given: whether --out named it. */
+/* Whether a directory can be made in dir: tried (a probe made and removed
+ * at once), since access() cannot tell for /sys or /proc. errno on 0. */
+static int can_make_dir_in(const char *dir) {
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.gdlab-probe.%ld", dir, (long)getpid());
+    if (mkdir(probe, 0700) != 0 && errno != EEXIST) return 0;
+    rmdir(probe); /* only an empty directory: never a user's file of that name */
+    return 1;
+}
+
 static int check_out(gd_ctx *ctx, const char *dir, int given) {
     gd_status st = gd_io_check_run_dir(ctx, dir);
-    if (st == GD_OK) return 0;
+    if (st == GD_OK) {
+        /* The run is written beside DIR, in its parent, made as mkdir -p
+         * would: the nearest existing ancestor must be a directory this
+         * process may write (--out /sys/x is refused now, not after the run). */
+        char anc[4096];
+        const int n = snprintf(anc, sizeof anc, "%s", dir);
+        if (n < 0 || (size_t)n >= sizeof anc - 2)
+            st = gd_error(ctx, GD_EINVAL, "%.200s...: %s", dir, strerror(ENAMETOOLONG));
+        struct stat sb;
+        for (int found = 0; st == GD_OK && !found;) {
+            size_t len = strlen(anc);
+            while (len > 1 && anc[len - 1] == '/') anc[--len] = '\0';
+            char *slash = strrchr(anc, '/');
+            if (!slash) strcpy(anc, ".");
+            else if (slash == anc) anc[1] = '\0';
+            else *slash = '\0';
+            if (stat(anc, &sb) == 0) {
+                found = 1;
+                if (!S_ISDIR(sb.st_mode)) st = gd_error(ctx, GD_EINVAL, "%s: %s is not a directory", dir, anc);
+                else if (!can_make_dir_in(anc))
+                    st = gd_error(ctx, GD_EINVAL, "%s: cannot create a directory in %s: %s", dir, anc, strerror(errno));
+            } else if (errno != ENOENT) {
+                st = gd_error(ctx, GD_EINVAL, "%s: %s: %s", dir, anc, strerror(errno));
+            } else if (!strcmp(anc, ".") || !strcmp(anc, "/")) {
+                found = 1;
+            }
+        }
+        if (st == GD_OK) return 0;
+    }
     fprintf(stderr, "gdlab: %s%s%s\n", given ? "--out " : "", ctx->err, given ? "" : " (with --out DIR)");
     return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 }
@@ -290,6 +328,10 @@ static int report_entry(const char *name, int is_dir) {
  * directory, which is checked too). 0 or an exit code. */
 static int check_report_dir(gd_ctx *ctx, const char *dir, const gd_experiment *const *list, size_t n) {
     struct stat sb;
+    if (strlen(dir) > 4000) { /* DIR/NAME must fit the 4096 bytes of a path */
+        fprintf(stderr, "gdlab: --out %.200s...: %s\n", dir, strerror(ENAMETOOLONG));
+        return CLI_EXIT_USAGE;
+    }
     if (stat(dir, &sb) != 0 && errno != ENOENT) { /* --out FILE/x */
         fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
         return CLI_EXIT_USAGE;
@@ -304,15 +346,21 @@ static int check_report_dir(gd_ctx *ctx, const char *dir, const gd_experiment *c
             fprintf(stderr, "gdlab: --out %s: %s\n", dir, strerror(errno));
             return CLI_EXIT_USAGE;
         }
-        char bad[256] = "";
+        char bad[256] = "", file[256] = "";
+        int runs = 0;
         for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
             if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
             struct stat es;
             if (fstatat(dirfd(d), de->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0 ||
                 !(S_ISREG(es.st_mode) || S_ISDIR(es.st_mode)) || !report_entry(de->d_name, S_ISDIR(es.st_mode)))
                 snprintf(bad, sizeof bad, "%s", de->d_name);
+            else if (S_ISDIR(es.st_mode)) runs++;
+            else snprintf(file, sizeof file, "%s", de->d_name);
         }
         closedir(d);
+        /* a report.md or index.html alone (a web root's) is not gdlab's: a
+         * report sits beside the run directories it was made from */
+        if (!bad[0] && file[0] && !runs) snprintf(bad, sizeof bad, "%s but no run directory", file);
         if (bad[0]) {
             fprintf(stderr, "gdlab: --out %s: exists and is not a gdlab report directory (it holds %s); choose "
                     "another directory\n", dir, bad);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gdlab/gdlab.h"
@@ -48,14 +49,6 @@ static int repeated(const char *cmd, const char *flag, int *seen) {
     }
     fprintf(stderr, "gdlab: %s: %s: given twice\n", cmd, flag);
     return 1;
-}
-
-/* Standard output written and flushed, or exit 3 (a full disk, a closed pipe). */
-static int stdout_ok(const char *cmd) {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-    fprintf(stderr, "gdlab: %s: cannot write the output: %s\n", cmd, strerror(errno ? errno : EIO));
-    return CLI_EXIT_RUNTIME;
 }
 
 typedef struct bar {
@@ -150,8 +143,9 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
         const char *sz = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
         if (atoi(sz) > 1) rc = gd_cli_mpi_ranks(&rank, &nranks);
     }
+    if (!rc && db && strlen(db) > 4000) rc = gd_cli_usage("sweep: --db: %s", strerror(ENAMETOOLONG));
     char runs[4096];
-    snprintf(runs, sizeof runs, "%s.runs", db ? db : "");
+    snprintf(runs, sizeof runs, "%s.runs", db && !rc ? db : "");
     const char *outdir = out && !strcmp(out, "none") ? NULL : out ? out : runs;
     gd_sweep_spec sp = {e, fixed, axes, na, seeds, (uint64_t)seed, db, outdir, (int)workers, rank, nranks};
     if (!rc && gd_sweep_check(ctx, &sp) != GD_OK) rc = gd_cli_usage("sweep: %s", ctx->err);
@@ -181,7 +175,6 @@ int gd_cli_sweep(int argc, char **argv, gd_ctx *ctx) {
     }
     for (size_t i = 0; i < na; i++) gd_sweep_axis_free(&axes[i]);
     gd_cli_mpi_finalize();
-    if (!rc) rc = stdout_ok("sweep");
     return rc;
 }
 
@@ -243,8 +236,39 @@ int gd_cli_query(int argc, char **argv, gd_ctx *ctx) {
         rc = st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     gd_store_close(s);
-    if (!rc) rc = stdout_ok("query");
     return rc;
+}
+
+/* Refuses, before the store is read, an export --out the CSV may not
+ * replace: the store itself (or its -wal, -shm, -journal), a directory, a
+ * device or anything else that is not a regular file (rename would replace
+ * /dev/null), or a path whose directory does not exist. 0 or exit 2. */
+static int check_export_out(const char *out, const char *db) {
+    struct stat so, sd;
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    const int exists = stat(out, &so) == 0;
+    for (int i = 0; i < 4; i++) {
+        char p[4200];
+        const int n = snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+        if (n > 0 && (size_t)n < sizeof p &&
+            (!strcmp(p, out) || (exists && stat(p, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino)))
+            return fprintf(stderr, "gdlab: export: --out %s is the store's own file %s; choose another file\n", out,
+                           p), CLI_EXIT_USAGE;
+    }
+    if (exists) {
+        if (!S_ISREG(so.st_mode))
+            return fprintf(stderr, "gdlab: export: --out %s: exists and is not a regular file\n", out), CLI_EXIT_USAGE;
+    } else if (errno != ENOENT) {
+        return fprintf(stderr, "gdlab: export: --out %s: %s\n", out, strerror(errno)), CLI_EXIT_USAGE;
+    }
+    char dir[4200];
+    const char *slash = strrchr(out, '/');
+    const int n = snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == out ? 1 : slash - out) : 1, slash ? out : ".");
+    if (n < 0 || (size_t)n >= sizeof dir || strlen(out) > 4000)
+        return fprintf(stderr, "gdlab: export: --out %s: %s\n", out, strerror(ENAMETOOLONG)), CLI_EXIT_USAGE;
+    if (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode))
+        return fprintf(stderr, "gdlab: export: --out %s: %s\n", out, strerror(errno ? errno : ENOTDIR)), CLI_EXIT_USAGE;
+    return 0;
 }
 
 int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
@@ -263,19 +287,24 @@ int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
         }
     }
     if (!csv) return gd_cli_usage("export: expected --csv (the one format so far)%s", "");
-    gd_store *s;
-    int rc = open_existing(ctx, argv[2], &s);
+    int rc = out ? check_export_out(out, argv[2]) : 0;
     if (rc) return rc;
+    gd_store *s;
+    if ((rc = open_existing(ctx, argv[2], &s)) != 0) return rc;
     char tmp[4200];
     FILE *f = stdout;
     int slot = -1;
     if (out) {
-        snprintf(tmp, sizeof tmp, "%s.tmp%d", out, (int)getpid());
-        slot = gd_io_temp_register(tmp, 0); /* removed on SIGTERM and SIGINT */
+        /* OUT.tmp.PID, the name whose leftovers (a kill -9) the next
+         * atomic write of OUT removes */
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", out, (int)getpid());
+        slot = gd_io_temp_register(tmp); /* removed on SIGTERM and SIGINT */
+        unlink(tmp);                         /* an earlier process's with this pid */
         if (!(f = fopen(tmp, "wx"))) {
+            const int e = errno;
             gd_io_temp_unregister(slot);
             gd_store_close(s);
-            fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(errno));
+            fprintf(stderr, "gdlab: export: cannot write %s: %s\n", out, strerror(e));
             return CLI_EXIT_RUNTIME;
         }
     }
@@ -294,7 +323,6 @@ int gd_cli_export(int argc, char **argv, gd_ctx *ctx) {
         rc = st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     gd_store_close(s);
-    if (!rc && !out) rc = stdout_ok("export");
     return rc;
 }
 
@@ -378,6 +406,5 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
                x, by ? " by " : "", by ? by : "", n, out);
     }
     gd_result_free(r);
-    if (!rc) rc = stdout_ok("plot");
     return rc;
 }

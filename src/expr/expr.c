@@ -440,12 +440,12 @@ static long parse_expr(parser *P) {
 
 /* ---- Workspace, construction ------------------------------------------- */
 
-/* Largest derivative workspace of one expression, in doubles (256 MiB):
+/* Largest derivative workspace of one expression, in doubles (64 MiB):
  * each tape slot keeps its value, gradient and packed Hessian, 1 + n +
  * n (n + 1) / 2 doubles for n variables, so a 4096-character sum of 1000
  * variables would ask for 8 GB. An objective of 100 variables and 1000
  * operations needs 41 MB. */
-#define EXPR_MAX_WS ((size_t)1 << 25)
+#define EXPR_MAX_WS ((size_t)1 << 23)
 
 /* Doubles of workspace for len tape slots and n variables, or SIZE_MAX
  * beyond EXPR_MAX_WS. */

@@ -65,7 +65,7 @@ gd_status gd_io_write_atomic(gd_ctx *ctx, const char *path, const char *data,
     char *tmp = gd_io_path_join3(NULL, path, suffix);
     if (!tmp) return gd_error(ctx, GD_ENOMEM, "%s: out of memory", path);
     gd_io_remove_stale(path); /* PATH.tmp.N of dead processes */
-    const int slot = gd_io_temp_register(tmp, 0);
+    const int slot = gd_io_temp_register(tmp);
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
@@ -178,7 +178,9 @@ static int replace_aside(const char *tmp, const char *dir) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    const int slot = gd_io_temp_register(aside, 1);
+    /* aside is not registered for removal on a signal: killed between the
+     * two renames, the old run stays there (removed by the next run into
+     * dir) rather than both runs being lost */
     int rc = rename(dir, aside);
     if (rc == 0) {
         rc = rename(tmp, dir);
@@ -187,9 +189,6 @@ static int replace_aside(const char *tmp, const char *dir) {
         else if (rename(aside, dir) != 0) gd_io_remove_tree(aside); /* dir taken by another run meanwhile */
         errno = e;
     }
-    const int e = errno;
-    gd_io_temp_unregister(slot);
-    errno = e;
     return rc;
 }
 

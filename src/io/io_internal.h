@@ -41,8 +41,10 @@ char *gd_io_path_join3(const char *dir, const char *name, const char *suffix);
 /* Removes dir and everything under it, best effort (no symlink followed). */
 void gd_io_remove_tree(const char *dir);
 /* Removes the siblings PATH.tmp.N (and PATH.tmp.N.old) of path left by
- * processes N that no longer exist (kill(N, 0) fails with ESRCH); a live
- * process's are left alone. Best effort. */
+ * processes N that no longer exist (kill(N, 0) fails with ESRCH), or by an
+ * earlier process with this pid; a live process's are left alone, and so is
+ * anything that is not what gdlab writes (another user's, a directory with
+ * other files, a file whose PATH is not a name gdlab writes). Best effort. */
 void gd_io_remove_stale(const char *path);
 /* Publishes the directory tmp, written whole, as dir: renamed to dir when
  * dir does not exist; when dir is a run directory or empty

@@ -619,7 +619,7 @@ static gd_status write_format(gd_ctx *ctx, const plot_data *d, const legend *lg,
     if (!target || !tmp) {
         st = gd_error(ctx, GD_ENOMEM, "plot %s: out of memory", d->p->name);
     } else {
-        const int slot = gd_io_temp_register(tmp, 0); /* removed on SIGTERM, SIGINT */
+        const int slot = gd_io_temp_register(tmp); /* removed on SIGTERM, SIGINT */
         st = render(ctx, d, lg, txt[0], txt[1], txt[2], dev, tmp, target);
         if (st == GD_OK && rename(tmp, target) != 0)
             st = gd_error(ctx, GD_EIO, "cannot write %s (rename): %s", target,

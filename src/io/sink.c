@@ -59,7 +59,6 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
     if (st == GD_OK) st = gd_io_check_run_dir(ctx, base);
     int slot = -1;
     if (st == GD_OK) {
-        gd_io_remove_tree(tmp); /* left by a killed run with this pid */
         char *slash = strrchr(base, '/');
         if (slash && slash != base) { /* the parents, as mkdir -p */
             *slash = '\0';
@@ -68,7 +67,7 @@ static gd_status write_result(gd_ctx *ctx, const gd_result *r, const char *dir, 
         }
         if (st == GD_OK) {
             gd_io_remove_stale(base);
-            slot = gd_io_temp_register(tmp, 1);
+            slot = gd_io_temp_register(tmp);
         }
         if (st == GD_OK && mkdir(tmp, 0755) != 0)
             st = gd_error(ctx, GD_EIO, "cannot create directory %s: %s", base, strerror(errno));

@@ -27,26 +27,27 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "io_internal.h"
 
-enum { NSLOT = 64, SLOT_FREE = 0, SLOT_FILLING, SLOT_USED, SLOT_TAKEN };
+/* 4096 slots: a sweep's 1024 workers hold about three temporaries each (a
+ * run directory, a file in it, a plot). The states are one array, scanned
+ * by the handler; a path's 4 KiB is touched only when its slot is used. */
+enum { NSLOT = 4096, SLOT_FREE = 0, SLOT_FILLING, SLOT_USED, SLOT_TAKEN };
 
-static struct temp_slot {
-    atomic_int state;
-    int is_dir;
-    char path[PATH_MAX];
-} slots[NSLOT];
+static atomic_int slot_state[NSLOT];
+static char slot_path[NSLOT][PATH_MAX];
 
-int gd_io_temp_register(const char *path, int is_dir) {
+int gd_io_temp_register(const char *path) {
     GD_ASSERT(path != NULL);
     const size_t n = strlen(path);
     if (n >= PATH_MAX) return -1;
     for (int i = 0; i < NSLOT; i++) {
         int expect = SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&slots[i].state, &expect, SLOT_FILLING)) continue;
-        memcpy(slots[i].path, path, n + 1);
-        slots[i].is_dir = is_dir;
-        atomic_store(&slots[i].state, SLOT_USED);
+        if (!atomic_compare_exchange_strong(&slot_state[i], &expect, SLOT_FILLING)) continue;
+        memcpy(slot_path[i], path, n + 1);
+        atomic_store(&slot_state[i], SLOT_USED);
         return i;
     }
     return -1;
@@ -55,7 +56,7 @@ int gd_io_temp_register(const char *path, int is_dir) {
 void gd_io_temp_unregister(int slot) {
     if (slot < 0 || slot >= NSLOT) return;
     int expect = SLOT_USED; /* a slot the handler took stays taken */
-    atomic_compare_exchange_strong(&slots[slot].state, &expect, SLOT_FREE);
+    atomic_compare_exchange_strong(&slot_state[slot], &expect, SLOT_FREE);
 }
 
 #if defined(SYS_getdents64)
@@ -106,8 +107,8 @@ void gd_io_temp_remove_all(void) {
     const int saved = errno;
     for (int i = 0; i < NSLOT; i++) {
         int expect = SLOT_USED;
-        if (!atomic_compare_exchange_strong(&slots[i].state, &expect, SLOT_TAKEN)) continue;
-        remove_at(AT_FDCWD, slots[i].path, 0);
+        if (!atomic_compare_exchange_strong(&slot_state[i], &expect, SLOT_TAKEN)) continue;
+        remove_at(AT_FDCWD, slot_path[i], 0);
     }
     errno = saved;
 }
@@ -155,6 +156,42 @@ static long temp_pid(const char *name, const char *base, size_t blen) {
     return pid;
 }
 
+static int run_file_name(const char *name, int *is_summary);
+
+/* Whether the entry name of dfd, named like a temporary of base, is one
+ * gdlab may have left: owned by this user, and either a directory holding
+ * only regular files of the names gdlab writes in a run directory (a run's
+ * temporary, or the old run set aside), or a regular file whose base is a
+ * name gdlab writes (*.csv, *.png, *.svg, *.json, *.md, *.html). A user's
+ * file or directory that merely bears such a name is left alone. */
+static int looks_like_temp(int dfd, const char *name, const char *base) {
+    struct stat sb;
+    if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || sb.st_uid != geteuid()) return 0;
+    if (S_ISREG(sb.st_mode)) {
+        static const char *const ext[] = {".csv", ".png", ".svg", ".json", ".md", ".html"};
+        const char *dot = strrchr(base, '.');
+        for (size_t i = 0; dot && i < sizeof ext / sizeof *ext; i++)
+            if (!strcmp(dot, ext[i])) return 1;
+        return 0;
+    }
+    if (!S_ISDIR(sb.st_mode)) return 0;
+    const int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    int ok = 1, summary = 0;
+    for (struct dirent *de; ok && (de = readdir(d)) != NULL;) {
+        const char *n = de->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        struct stat fs;
+        ok = run_file_name(n, &summary) && fstatat(dirfd(d), n, &fs, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(fs.st_mode);
+    }
+    closedir(d);
+    return ok;
+}
+
 void gd_io_remove_stale(const char *path) {
     const char *slash = strrchr(path, '/');
     char dir[PATH_MAX];
@@ -175,8 +212,11 @@ void gd_io_remove_stale(const char *path) {
     const int dfd = dirfd(d);
     for (struct dirent *de; (de = readdir(d)) != NULL;) {
         const long pid = temp_pid(de->d_name, base, blen);
-        if (pid <= 0 || pid == (long)getpid() || pid > INT_MAX) continue;
-        if (kill((pid_t)pid, 0) == -1 && errno == ESRCH) remove_at(dfd, de->d_name, 0);
+        if (pid <= 0 || pid > INT_MAX) continue;
+        /* this process's own: left by an earlier process with the same pid
+         * (a run never has two temporaries of one path at once) */
+        const int dead = pid == (long)getpid() || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
+        if (dead && looks_like_temp(dfd, de->d_name, base)) remove_at(dfd, de->d_name, 0);
     }
     closedir(d);
 }
@@ -207,6 +247,32 @@ static int run_file_name(const char *name, int *is_summary) {
     return 0;
 }
 
+/* Whether the file name of dfd is a summary.json gdlab wrote: a regular
+ * file of at most 16 MiB holding a JSON object with the string members
+ * "experiment", "version" and "status" and the object "params". A user's
+ * summary.json (another tool's) is not, and its directory is not replaced. */
+static int gdlab_summary(int dfd, const char *name) {
+    const int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    int ok = 0;
+    if (fd < 0) return 0;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && sb.st_size <= (16 << 20)) {
+        const size_t n = (size_t)sb.st_size;
+        char *buf = gd_malloc(n);
+        size_t got = 0;
+        for (ssize_t r = 1; buf && got < n && r > 0; got += r > 0 ? (size_t)r : 0) r = read(fd, buf + got, n - got);
+        cJSON *j = buf && got == n ? cJSON_ParseWithLength(buf, n) : NULL;
+        ok = cJSON_IsObject(j) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "experiment")) &&
+             cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "version")) &&
+             cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "status")) &&
+             cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "params"));
+        cJSON_Delete(j);
+        gd_free(buf);
+    }
+    close(fd);
+    return ok;
+}
+
 gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
     GD_ASSERT(path != NULL);
     char dir[PATH_MAX];
@@ -230,6 +296,7 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
     int summary = 0;
     size_t n = 0;
     char bad[NAME_MAX + 1] = "";
+    int foreign = 0; /* a summary.json that is not gdlab's */
     for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
         const char *name = de->d_name;
         if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
@@ -238,6 +305,8 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
         if (!run_file_name(name, &summary) || fstatat(dirfd(d), name, &fs, AT_SYMLINK_NOFOLLOW) != 0 ||
             !S_ISREG(fs.st_mode))
             snprintf(bad, sizeof bad, "%s", name);
+        else if (!strcmp(name, "summary.json") && !gdlab_summary(dirfd(d), name))
+            foreign = 1, snprintf(bad, sizeof bad, "%s", name);
     }
     closedir(d);
     if (n == 0 || (!bad[0] && summary)) {
@@ -250,6 +319,6 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
                             "directory (as ../NAME)", dir, last);
         return GD_OK;
     }
-    return gd_error(ctx, GD_EINVAL, "%s: exists and is not a gdlab run directory (it holds %s); choose another "
-                    "directory", dir, bad[0] ? bad : "no summary.json");
+    return gd_error(ctx, GD_EINVAL, "%s: exists and is not a gdlab run directory (it holds %s%s); choose another "
+                    "directory", dir, bad[0] ? bad : "no summary.json", foreign ? " that gdlab did not write" : "");
 }

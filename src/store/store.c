@@ -330,7 +330,7 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
     snprintf(jnl, n + 8, "%s-journal", tmp);
     unlink(tmp), unlink(jnl); /* a crashed process's, with this pid */
     /* removed by gdlab's SIGTERM and SIGINT handler if killed meanwhile */
-    const int slot = gd_io_temp_register(tmp, 0), jslot = gd_io_temp_register(jnl, 0);
+    const int slot = gd_io_temp_register(tmp), jslot = gd_io_temp_register(jnl);
     sqlite3 *db = NULL;
     gd_status st = GD_OK;
     char sql[200];
