@@ -8,17 +8,7 @@ case "$G" in /*) ;; *) G="$PWD/$G" ;; esac
 T=$(mktemp -d)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stdout+stderr.
-expect() {
-  code=$1 needle=$2; shift 3
-  "$G" "$@" >"$T/out" 2>&1; rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$needle" "$T/out"; then ok "gdlab $* -> $rc, says '$needle'"
-  else bad "gdlab $* -> $rc (want $code), output: $(head -c 300 "$T/out")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect 0 "usage: gdlab" -- --help
 expect 2 "usage: gdlab" -- 
@@ -314,5 +304,4 @@ expect 0 "complete -F _gdlab gdlab" -- completion bash
 if bash -n "$T/comp.sh" && bash -c ". '$T/comp.sh'; COMP_WORDS=(gdlab run balancing --pr); COMP_CWORD=3; _gdlab; [ \"\${COMPREPLY[*]}\" = --problem ]"; then
   ok "the completion script parses and completes --pr to --problem"; else bad "the completion script"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -16,18 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-skip() { echo "SKIP: $*"; }
-
-# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stdout+stderr.
-expect() {
-  code=$1 needle=$2; shift 3
-  "$G" "$@" >"$T/out" 2>&1; rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$needle" "$T/out"; then ok "gdlab $* -> $rc, says '$needle'"
-  else bad "gdlab $* -> $rc (want $code), output: $(head -c 300 "$T/out")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 # nothing_at PATH: neither PATH nor a temporary PATH.tmp.* exists
 nothing_at() {
   for f in "$1" "$1".tmp.*; do [ -e "$f" ] && return 1; done
@@ -135,5 +124,4 @@ expect 0 "eos-band" -- run eos --subset 300 --hidden 30 --steps 120 --eig-every 
 if [ ! -e "$T/sig.tmp.$pid" ] && [ -s "$T/sig/summary.json" ]; then ok "the next run removed the dead process's $T/sig.tmp.$pid"
 else bad "stale $T/sig.tmp.$pid left"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -8,20 +8,8 @@
 G=${1:?usage: hostile_runs.sh path/to/gdlab}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stdout+stderr,
-# within 10 s (a refusal that computes first is a defect too).
-expect() {
-  code=$1 needle=$2; shift 3
-  t0=$(date +%s)
-  timeout 60 "$G" "$@" >"$T/out" 2>&1; rc=$?
-  dt=$(($(date +%s) - t0))
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$needle" "$T/out" && [ "$dt" -le 10 ]; then ok "gdlab $* -> $rc in ${dt} s, says '$needle'"
-  else bad "gdlab $* -> $rc in ${dt} s (want $code), output: $(head -c 300 "$T/out")"; fi
-}
+. "$(dirname "$0")/lib.sh"
+MAX_SECONDS=10 # every case here is a refusal or a small run
 
 # json FILE PYTHON-EXPR: the summary at FILE satisfies the expression on d.
 json() {
@@ -115,5 +103,4 @@ if [ -d /sys ] && ! mkdir /sys/.gdlab-test 2>/dev/null; then
   expect 2 "cannot create a directory in /sys" -- run sgd-1d --replicas 100 --out /sys/x
 else echo "SKIP: /sys is writable here (or absent), so --out /sys/x is not a place no directory can be made"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

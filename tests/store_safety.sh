@@ -20,17 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
-# expect CODE NEEDLE -- ARGS...: exit code CODE and NEEDLE in stdout+stderr.
-expect() {
-  code=$1 needle=$2; shift 3
-  timeout -s KILL 30 "$G" "$@" >"$T/out" 2>&1; rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$needle" "$T/out"; then ok "gdlab $* -> $rc, says '$needle'"
-  else bad "gdlab $* -> $rc (want $code and '$needle'), output: $(head -c 300 "$T/out")"; fi
-}
 # unchanged FILE SUM WHAT: FILE's bytes still hash to SUM, and no -wal/-shm
 # was left beside it.
 unchanged() {
@@ -228,5 +219,4 @@ expect 2 "--workers" -- sweep sgd-1d --grid eta=0.1 --db "$T/a.sqlite" --workers
 if [ ! -e "$T/a.sqlite" ] && [ ! -e "$T/o1" ] && [ ! -e "$T/p3" ] && [ ! -e "$T/e1.csv" ]; then ok "nothing made by the refused commands"
 else bad "a refused command made a file: $(ls "$T")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -8,9 +8,7 @@
 G=${1:?usage: sweep.sh path/to/gdlab}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 # the store's content without the run ids (which follow the order of commits)
 dump() { "$G" export "$1" --csv | cut -d, -f2- | sort; }
 
@@ -92,5 +90,4 @@ if grep -q "built without MPI" "$T/out"; then
   if [ "$rc" -eq 2 ]; then ok "under mpirun without MPI: exit 2, says so"; else bad "without MPI: exit $rc"; fi
 else echo "SKIP: this build has MPI, so the message for builds without it is not shown"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -71,6 +71,12 @@ static gd_status read_bytes(gd_ctx *ctx, gzFile gz, const char *path, size_t at,
 
 /* Reads and checks an IDX file of unsigned bytes with `ndims` dimensions
  * (1 or 3) into f. */
+/* "n x rows x cols" (images) or "n" (labels), for messages. */
+static void shape_text(const idx_file *f, unsigned ndims, char *buf, size_t n) {
+    if (ndims == 3) snprintf(buf, n, "%zu x %zu x %zu", f->dims[0], f->dims[1], f->dims[2]);
+    else snprintf(buf, n, "%zu", f->dims[0]);
+}
+
 static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
     unsigned char head[16];
     size_t hlen = 4 + 4 * (size_t)ndims, got, i, extra = 0;
@@ -118,10 +124,7 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
     }
     if (total > GD_DATA_MAX_VALUES) {
         char shape[80];
-        if (ndims == 3)
-            snprintf(shape, sizeof shape, "%zu x %zu x %zu", f->dims[0], f->dims[1], f->dims[2]);
-        else
-            snprintf(shape, sizeof shape, "%zu", f->dims[0]);
+        shape_text(f, ndims, shape, sizeof shape);
         st = gd_error(ctx, GD_EINVAL,
                       "%s: byte 4: the header's dimensions (%s) make %zu values, more than the %zu "
                       "gdlab reads from one file", f->path, shape, total, GD_DATA_MAX_VALUES);
@@ -165,10 +168,7 @@ static gd_status read_idx(gd_ctx *ctx, idx_file *f, unsigned ndims) {
     if (f->len != total || extra != 0) {
     bad_length:;
         char shape[80];
-        if (ndims == 3)
-            snprintf(shape, sizeof shape, "%zu x %zu x %zu", f->dims[0], f->dims[1], f->dims[2]);
-        else
-            snprintf(shape, sizeof shape, "%zu", f->dims[0]);
+        shape_text(f, ndims, shape, sizeof shape);
         st = gd_error(ctx, GD_EINVAL,
                       "%s: %s: the header's dimensions (%s) need %zu data bytes after "
                       "the %zu-byte header, the file has %s%zu", f->path,

@@ -13,18 +13,6 @@
 
 #include "data/data_internal.h"
 
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) abort();
-    size_t cap = 4096;
-    uint8_t *b = malloc(cap);
-    *n = 0;
-    for (size_t got; b && (got = fread(b + *n, 1, cap - *n, f)) > 0;)
-        if ((*n += got) == cap) b = realloc(b, cap *= 2);
-    fclose(f);
-    if (!b) abort();
-    return b;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const names[] = {"N", "C", "L", "D"};
@@ -32,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const size_t k = 1 + data[0] % 4;
     const char *path = fuzz_file("a", data + 1, size - 1);
     size_t bn, an;
-    uint8_t *before = slurp(path, &bn);
+    uint8_t *before = fuzz_slurp(path, &bn);
     gd_ctx ctx;
     gd_ctx_init(&ctx);
     double *out = (double *)&ctx;
@@ -56,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         gd_free(out);
         gd_free(lines);
     }
-    uint8_t *after = slurp(path, &an);
+    uint8_t *after = fuzz_slurp(path, &an);
     FUZZ_CHECK(an == bn && !memcmp(before, after, bn), "the file is left as it was");
     free(before), free(after);
     return 0;

@@ -19,19 +19,6 @@
 
 #include "data/data_internal.h"
 
-/* The file's bytes (malloc'd), for the unchanged-file property. */
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) abort();
-    size_t cap = 4096;
-    uint8_t *b = malloc(cap);
-    *n = 0;
-    for (size_t got; b && (got = fread(b + *n, 1, cap - *n, f)) > 0;)
-        if ((*n += got) == cap) b = realloc(b, cap *= 2);
-    fclose(f);
-    if (!b) abort();
-    return b;
-}
 
 static gd_status load(const char *path, int h, int classify, gd_dataset **ds, char *err) {
     gd_ctx ctx;
@@ -76,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!g || (size > 1 && gzwrite(g, data + 1, (unsigned)(size - 1)) != (int)(size - 1)) || gzclose(g) != Z_OK) abort();
     }
     size_t before_n, after_n;
-    uint8_t *before = slurp(path, &before_n);
+    uint8_t *before = fuzz_slurp(path, &before_n);
     static char ev[sizeof ((gd_ctx *)0)->err], ew[sizeof ev], ec[sizeof ev];
     gd_dataset *v, *w, *c;
     gd_status sv = load(path, h, GD_DATA_VALUES, &v, ev);
@@ -93,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(sc != GD_OK, "classes required refuse what the others refuse");
     }
     gd_data_free(v), gd_data_free(w), gd_data_free(c);
-    uint8_t *after = slurp(path, &after_n);
+    uint8_t *after = fuzz_slurp(path, &after_n);
     FUZZ_CHECK(before_n == after_n && !memcmp(before, after, before_n), "the file is left as it was");
     free(before), free(after);
     return 0;

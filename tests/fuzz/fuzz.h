@@ -59,4 +59,19 @@ static inline const char *fuzz_file(const char *tag, const uint8_t *data, size_t
     return path[i];
 }
 
+/* The bytes of the file at path (the caller frees; aborts on failure), for
+ * the property that reading a file leaves it unchanged. */
+static inline uint8_t *fuzz_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) abort();
+    size_t cap = 4096;
+    uint8_t *b = malloc(cap);
+    *n = 0;
+    for (size_t got; b && (got = fread(b + *n, 1, cap - *n, f)) > 0;)
+        if ((*n += got) == cap) b = realloc(b, cap *= 2);
+    fclose(f);
+    if (!b) abort();
+    return b;
+}
+
 #endif

@@ -21,18 +21,6 @@ static void gzip_file(const char *path, const uint8_t *data, size_t n) {
     if (!g || (n && gzwrite(g, data, (unsigned)n) != (int)n) || gzclose(g) != Z_OK) abort();
 }
 
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) abort();
-    size_t cap = 4096;
-    uint8_t *b = malloc(cap);
-    *n = 0;
-    for (size_t got; b && (got = fread(b + *n, 1, cap - *n, f)) > 0;)
-        if ((*n += got) == cap) b = realloc(b, cap *= 2);
-    fclose(f);
-    if (!b) abort();
-    return b;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
@@ -44,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *im = fuzz_file("a", imd, ni), *lb = fuzz_file("b", lbd, nl);
     if (gz) gzip_file(im, imd, ni), gzip_file(lb, lbd, nl);
     size_t bi, bl, ai, al;
-    uint8_t *before_i = slurp(im, &bi), *before_l = slurp(lb, &bl);
+    uint8_t *before_i = fuzz_slurp(im, &bi), *before_l = fuzz_slurp(lb, &bl);
     gd_ctx ctx;
     gd_ctx_init(&ctx);
     gd_dataset *ds = (gd_dataset *)&ctx;
@@ -75,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t c = 0; c < ds->k; c++) FUZZ_CHECK(seen[c], "every class 0..k-1 has a label");
         gd_data_free(ds);
     }
-    uint8_t *after_i = slurp(im, &ai), *after_l = slurp(lb, &al);
+    uint8_t *after_i = fuzz_slurp(im, &ai), *after_l = fuzz_slurp(lb, &al);
     FUZZ_CHECK(ai == bi && al == bl && !memcmp(after_i, before_i, bi) && !memcmp(after_l, before_l, bl),
                "the files are left as they were");
     free(before_i), free(before_l), free(after_i), free(after_l);
