@@ -7,7 +7,6 @@ G=${1:?usage: cli.sh path/to/gdlab}
 case "$G" in /*) ;; *) G="$PWD/$G" ;; esac
 T=$(mktemp -d)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
 
 expect 0 "usage: gdlab" -- --help

@@ -9,13 +9,6 @@
 G=${1:?usage: exit_codes.sh path/to/gdlab}
 case "$G" in /*) ;; *) G="$PWD/$G" ;; esac
 T=$(mktemp -d)
-MNTS=""
-cleanup() {
-  for m in $MNTS; do umount "$m" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
 . "$(dirname "$0")/lib.sh"
 # nothing_at PATH: neither PATH nor a temporary PATH.tmp.* exists
 nothing_at() {
@@ -53,9 +46,7 @@ else
 fi
 
 # 3: a full disk, on a 64 KiB tmpfs (needs mount: root, or skipped).
-mkdir "$T/small"
-if mount -t tmpfs -o size=64k tmpfs "$T/small" 2>"$T/err"; then
-  MNTS="$T/small"
+if mount_tmpfs 64k "$T/small" "the full-disk checks"; then
   "$G" run sgd-1d --replicas 0 --out "$T/small/run" >"$T/out" 2>&1; rc=$?
   if [ "$rc" -eq 3 ] && grep -q "No space left on device" "$T/out"; then ok "full disk -> 3, says 'No space left on device'"
   else bad "full disk -> $rc (want 3): $(head -c 300 "$T/out")"; fi
@@ -67,12 +58,10 @@ if mount -t tmpfs -o size=64k tmpfs "$T/small" 2>"$T/err"; then
   if [ "$rc" -eq 3 ] && grep -q "No space left on device" "$T/out" && [ -z "$(ls -A "$T/small/rep" 2>/dev/null)" ]
   then ok "reproduce on a full disk -> 3, nothing left in its directory"
   else bad "reproduce on a full disk -> $rc: $(tail -c 300 "$T/out")"; fi
-  umount "$T/small" && MNTS=""
+  umount "$T/small"
   # A disk with room for one sgd-1d run (about 400 KiB) but not for a second
   # beside it: the second run fails with 3 and the first stays whole.
-  mkdir "$T/mid"
-  if mount -t tmpfs -o size=600k tmpfs "$T/mid"; then
-    MNTS="$T/mid"
+  if mount_tmpfs 600k "$T/mid" "a full disk over an earlier run"; then
     if "$G" run sgd-1d --replicas 0 --out "$T/mid/run" >/dev/null 2>&1 && [ -s "$T/mid/run/summary.json" ]; then
       "$G" run sgd-1d --replicas 0 --g "1/2" --out "$T/mid/run" >"$T/out" 2>&1; rc=$?
       if [ "$rc" -eq 3 ] && grep -q "No space left on device" "$T/out" && [ -s "$T/mid/run/summary.json" ] &&
@@ -82,10 +71,8 @@ if mount -t tmpfs -o size=64k tmpfs "$T/small" 2>"$T/err"; then
     else
       skip "an sgd-1d run does not fit in 600 KiB here"
     fi
-    umount "$T/mid" && MNTS=""
+    umount "$T/mid"
   fi
-else
-  skip "cannot mount a tmpfs ($(cat "$T/err")): the full-disk checks need root"
 fi
 
 # 3: out of memory, under a virtual-memory limit: sgd-diag at width 1e8

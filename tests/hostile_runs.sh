@@ -7,7 +7,6 @@
 # Usage: hostile_runs.sh path/to/gdlab
 G=${1:?usage: hostile_runs.sh path/to/gdlab}
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
 MAX_SECONDS=10 # every case here is a refusal or a small run
 
@@ -101,6 +100,8 @@ expect 2 "it holds index.html but no run directory" -- reproduce --out "$T/u/web
 if [ "$(cat "$T/u/web/index.html")" = hi ]; then ok "a web root's index.html kept"; else bad "index.html replaced"; fi
 if [ -d /sys ] && ! mkdir /sys/.gdlab-test 2>/dev/null; then
   expect 2 "cannot create a directory in /sys" -- run sgd-1d --replicas 100 --out /sys/x
+  "$G" sweep sgd-1d --grid eta=0.1,0.2 --steps 10 --replicas 0 --db "$T/u/p.sqlite" --out none >/dev/null
+  expect 2 "plot: --out /sys/x: cannot create a directory in /sys" -- plot "$T/u/p.sqlite" --x eta --y loss_exact --out /sys/x
 else echo "SKIP: /sys is writable here (or absent), so --out /sys/x is not a place no directory can be made"; fi
 
 finish

@@ -13,13 +13,6 @@
 G=${1:?usage: store_safety.sh path/to/gdlab}
 case "$G" in /*) ;; *) G="$PWD/$G" ;; esac
 T=$(mktemp -d)
-MOUNTS=""
-cleanup() {
-  for m in $MOUNTS; do umount "$m" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$(dirname "$0")/lib.sh"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # unchanged FILE SUM WHAT: FILE's bytes still hash to SUM, and no -wal/-shm
@@ -27,13 +20,6 @@ sum() { sha256sum "$1" | cut -d' ' -f1; }
 unchanged() {
   if [ "$(sum "$1")" = "$2" ] && [ ! -e "$1-wal" ] && [ ! -e "$1-shm" ]; then ok "$3: $(basename "$1") unchanged, no -wal/-shm left"
   else bad "$3: $(basename "$1") changed (or a -wal/-shm left: $(ls "$1"-* 2>/dev/null))"; fi
-}
-# a tmpfs of SIZE at DIR, or a SKIP line naming why not (returns 1)
-mount_tmpfs() {
-  mkdir -p "$2"
-  if mount -t tmpfs -o "size=$1" tmpfs "$2" 2>"$T/mnt.err"; then MOUNTS="$2 $MOUNTS"; return 0; fi
-  echo "SKIP: $3: cannot mount a tmpfs here ($(head -c 120 "$T/mnt.err"))"
-  return 1
 }
 
 S="$T/s.sqlite"

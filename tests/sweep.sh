@@ -7,7 +7,6 @@
 # Usage: sweep.sh path/to/gdlab
 G=${1:?usage: sweep.sh path/to/gdlab}
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
 # the store's content without the run ids (which follow the order of commits)
 dump() { "$G" export "$1" --csv | cut -d, -f2- | sort; }

@@ -47,14 +47,19 @@ gd_status gd_io_write_result(gd_ctx *ctx, const gd_result *r, const char *dir);
 gd_status gd_io_write_result_data(gd_ctx *ctx, const gd_result *r, const char *dir);
 
 /* Whether dir can receive a run (a run directory holds exactly one run):
- * GD_OK if it does not exist, is empty, or is a gdlab run directory
- * (summary.json and nothing but regular files gdlab writes: *.csv, *.png,
- * *.svg, summary.json), which gd_io_write_result then replaces whole;
+ * GD_OK if it does not exist, is empty, or is a gdlab run directory (a
+ * summary.json gdlab wrote and nothing but regular files gdlab writes:
+ * *.csv, *.png, *.svg), which gd_io_write_result then replaces whole;
  * otherwise GD_EINVAL, "DIR: exists and is not a gdlab run directory (it
  * holds notes.txt); choose another directory" (or "is not a directory",
  * "is a symbolic link"). A caller checks before its computation starts;
  * gd_io_write_result checks again before it writes. */
 gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *dir);
+/* What a command checks before a run that will write to --out dir:
+ * gd_io_check_run_dir, and that a directory can be made in dir's nearest
+ * existing ancestor (tried: --out /sys/x is refused before the run, not
+ * after it). GD_EINVAL with the reason. */
+gd_status gd_io_check_out(gd_ctx *ctx, const char *dir);
 
 /* Temporaries being written (DIR.tmp.PID of a run directory, FILE.tmp.PID
  * of gd_io_write_atomic) are registered in a fixed table of slots (atomic,

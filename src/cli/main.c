@@ -257,49 +257,12 @@ static void draw_progress(void *data, const char *stage, double f) {
 }
 
 /* Refuses, before a run starts, an output directory the run could not
- * replace (gd_io_check_run_dir: a user's directory, a file). 0 or an exit
+ * replace or make (gd_io_check_out: a user's directory, a file, a place
+ * where no directory can be made). 0 or an exit
  * code. given: whether --out named it. */
-/* Whether a directory can be made in dir: tried (a probe made and removed
- * at once), since access() cannot tell for /sys or /proc. errno on 0. */
-static int can_make_dir_in(const char *dir) {
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.gdlab-probe.%ld", dir, (long)getpid());
-    if (mkdir(probe, 0700) != 0 && errno != EEXIST) return 0;
-    rmdir(probe); /* only an empty directory: never a user's file of that name */
-    return 1;
-}
-
 static int check_out(gd_ctx *ctx, const char *dir, int given) {
-    gd_status st = gd_io_check_run_dir(ctx, dir);
-    if (st == GD_OK) {
-        /* The run is written beside DIR, in its parent, made as mkdir -p
-         * would: the nearest existing ancestor must be a directory this
-         * process may write (--out /sys/x is refused now, not after the run). */
-        char anc[4096];
-        const int n = snprintf(anc, sizeof anc, "%s", dir);
-        if (n < 0 || (size_t)n >= sizeof anc - 2)
-            st = gd_error(ctx, GD_EINVAL, "%.200s...: %s", dir, strerror(ENAMETOOLONG));
-        struct stat sb;
-        for (int found = 0; st == GD_OK && !found;) {
-            size_t len = strlen(anc);
-            while (len > 1 && anc[len - 1] == '/') anc[--len] = '\0';
-            char *slash = strrchr(anc, '/');
-            if (!slash) strcpy(anc, ".");
-            else if (slash == anc) anc[1] = '\0';
-            else *slash = '\0';
-            if (stat(anc, &sb) == 0) {
-                found = 1;
-                if (!S_ISDIR(sb.st_mode)) st = gd_error(ctx, GD_EINVAL, "%s: %s is not a directory", dir, anc);
-                else if (!can_make_dir_in(anc))
-                    st = gd_error(ctx, GD_EINVAL, "%s: cannot create a directory in %s: %s", dir, anc, strerror(errno));
-            } else if (errno != ENOENT) {
-                st = gd_error(ctx, GD_EINVAL, "%s: %s: %s", dir, anc, strerror(errno));
-            } else if (!strcmp(anc, ".") || !strcmp(anc, "/")) {
-                found = 1;
-            }
-        }
-        if (st == GD_OK) return 0;
-    }
+    gd_status st = gd_io_check_out(ctx, dir);
+    if (st == GD_OK) return 0;
     fprintf(stderr, "gdlab: %s%s%s\n", given ? "--out " : "", ctx->err, given ? "" : " (with --out DIR)");
     return st == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 }

@@ -350,7 +350,7 @@ int gd_cli_plot(int argc, char **argv, gd_ctx *ctx) {
     }
     if (!x || !y) return gd_cli_usage("plot: expected --x PARAM and --y SCALAR%s", "");
     /* a directory the plot could not replace (a user's) is refused first */
-    if (gd_io_check_run_dir(ctx, out) != GD_OK) {
+    if (gd_io_check_out(ctx, out) != GD_OK) {
         fprintf(stderr, "gdlab: plot: --out %s\n", ctx->err);
         return ctx->status == GD_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }

@@ -273,6 +273,41 @@ static int gdlab_summary(int dfd, const char *name) {
     return ok;
 }
 
+/* Whether a directory can be made in dir: tried (a probe made and removed
+ * at once), since access() cannot tell for /sys or /proc. errno on 0. */
+static int can_make_dir_in(const char *dir) {
+    char probe[PATH_MAX + 32];
+    snprintf(probe, sizeof probe, "%s/.gdlab-probe.%ld", dir, (long)getpid());
+    if (mkdir(probe, 0700) != 0 && errno != EEXIST) return 0;
+    rmdir(probe); /* only an empty directory: never a user's file of that name */
+    return 1;
+}
+
+/* The run is written beside dir, in its parent, made as mkdir -p would:
+ * the nearest existing ancestor must be a directory where this process
+ * can make one (--out /sys/x is refused before a run, not after it). */
+static gd_status check_parent(gd_ctx *ctx, const char *dir) {
+    char anc[PATH_MAX];
+    snprintf(anc, sizeof anc, "%s", dir); /* fits: the caller checked */
+    struct stat sb;
+    for (;;) {
+        size_t len = strlen(anc);
+        while (len > 1 && anc[len - 1] == '/') anc[--len] = '\0';
+        char *slash = strrchr(anc, '/');
+        if (!slash) strcpy(anc, ".");
+        else if (slash == anc) anc[1] = '\0';
+        else *slash = '\0';
+        if (stat(anc, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode)) return gd_error(ctx, GD_EINVAL, "%s: %s is not a directory", dir, anc);
+            if (!can_make_dir_in(anc))
+                return gd_error(ctx, GD_EINVAL, "%s: cannot create a directory in %s: %s", dir, anc, strerror(errno));
+            return GD_OK;
+        }
+        if (errno != ENOENT) return gd_error(ctx, GD_EINVAL, "%s: %s: %s", dir, anc, strerror(errno));
+        if (!strcmp(anc, ".") || !strcmp(anc, "/")) return GD_OK;
+    }
+}
+
 gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
     GD_ASSERT(path != NULL);
     char dir[PATH_MAX];
@@ -321,4 +356,11 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
     }
     return gd_error(ctx, GD_EINVAL, "%s: exists and is not a gdlab run directory (it holds %s%s); choose another "
                     "directory", dir, bad[0] ? bad : "no summary.json", foreign ? " that gdlab did not write" : "");
+}
+
+gd_status gd_io_check_out(gd_ctx *ctx, const char *dir) {
+    gd_status st = gd_io_check_run_dir(ctx, dir);
+    if (st != GD_OK) return st;
+    if (strlen(dir) >= PATH_MAX) return gd_error(ctx, GD_EINVAL, "%.200s...: %s", dir, strerror(ENAMETOOLONG));
+    return check_parent(ctx, dir);
 }
