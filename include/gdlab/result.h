@@ -115,6 +115,9 @@ void gd_result_free(gd_result *r);
 /* Records a parameter. value is ignored when is_number is 0. */
 gd_status gd_result_param_add(gd_result *r, const char *name, const char *text,
                               double value, int is_number);
+/* Records a whole-number parameter at the value that ran (a default that
+ * the experiment clipped or chose replaces the one recorded). */
+gd_status gd_result_param_count(gd_result *r, const char *name, size_t value);
 
 /* Adds a series with ncols named columns; returns it, or NULL on ENOMEM.
  * The pointer stays valid until gd_result_free. */

@@ -172,6 +172,12 @@ gd_status gd_result_param_add(gd_result *r, const char *name, const char *text,
     return GD_OK;
 }
 
+gd_status gd_result_param_count(gd_result *r, const char *name, size_t value) {
+    char t[32];
+    snprintf(t, sizeof t, "%zu", value);
+    return gd_result_param_add(r, name, t, (double)value, 1);
+}
+
 /* A series name is a file stem: non-empty, no directory separator. */
 static int valid_stem(const char *s) {
     return s && s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0

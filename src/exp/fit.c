@@ -244,9 +244,7 @@ static gd_status fit_file(const gd_params *pa, gd_ctx *ctx, gd_result *r, const 
         drop = u.n > np ? u.n - np : 0;
         gd_result_note(r, "--drop-highest: the default %zu clipped to %zu (%zu runs, %zu parameters of the %s form)",
                        d0, drop, u.n, np, gd_fit_form_name(s->form));
-        char t[32];
-        snprintf(t, sizeof t, "%zu", drop); /* summary.json records the value used */
-        if (gd_result_param_add(r, "drop-highest", t, (double)drop, 1) != GD_OK)
+        if (gd_result_param_count(r, "drop-highest", drop) != GD_OK) /* summary.json: the value used */
             return runs_free(&u), gd_error(ctx, GD_ENOMEM, "out of memory");
     }
     if (drop + np > u.n) {

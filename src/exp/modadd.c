@@ -339,9 +339,8 @@ static gd_status check(const gd_params *pa, gd_ctx *ctx, gd_result *r, size_t *p
         for (int i = 1; i < *np; i++) {
             if (train_pairs(pa, ps[i]) < *batch) *batch = train_pairs(pa, ps[i]);
         }
-        char t[32];
-        snprintf(t, sizeof t, "%zu", *batch); /* summary.json records the batch that ran */
-        if (gd_result_param_add(r, "batch", t, (double)*batch, 1) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
+        /* summary.json records the batch that ran */
+        if (gd_result_param_count(r, "batch", *batch) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
         return gd_result_note(r, "--optimizer sgd without --batch: batches of %zu pairs (128, or the whole "
                               "training set if smaller)", *batch);
     }

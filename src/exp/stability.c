@@ -202,14 +202,7 @@ static int cmp_long(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A clipped default in summary.json's params: the value that ran. */
-static gd_status record_used(gd_result *r, const char *name, size_t v) {
-    char t[32];
-    snprintf(t, sizeof t, "%zu", v);
-    return gd_result_param_add(r, name, t, (double)v, 1);
-}
-
-/* The same for a clipped list: batches "b1,b2,..." (fe NULL) or flat runs
+/* A clipped default list in summary.json's params, as it ran: batches "b1,b2,..." (fe NULL) or flat runs
  * "eta:b,...". */
 static gd_status record_list(gd_result *r, const char *name, const double *fe, const size_t *b, int n) {
     char t[1024] = "";
@@ -246,13 +239,13 @@ static gd_status fit_sizes(gd_ctx *ctx, const gd_params *p, gd_result *r, size_t
         if (gd_params_is_set(p, "m")) gd_exp_addf(bad, sizeof bad, "; --m: %zu examples asked, the data set has %zu", *m, n);
         else gd_result_note(r, "--m: the default %zu is more than the data set's %zu examples: m = %zu", *m, n, n);
         *m = n; /* refused or clipped: the rest is checked against the data */
-        if (!gd_params_is_set(p, "m") && record_used(r, "m", n) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
+        if (!gd_params_is_set(p, "m") && gd_result_param_count(r, "m", n) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
     }
     if (*b > *m) {
         if (gd_params_is_set(p, "batch")) gd_exp_addf(bad, sizeof bad, "; --batch: %zu is larger than m = %zu", *b, *m);
         else {
             gd_result_note(r, "--batch: the default %zu is larger than m = %zu: batch %zu", *b, *m, *m), *b = *m;
-            if (record_used(r, "batch", *m) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
+            if (gd_result_param_count(r, "batch", *m) != GD_OK) return gd_error(ctx, GD_ENOMEM, "out of memory");
         }
     }
     int k = 0;

@@ -158,6 +158,25 @@ static long temp_pid(const char *name, const char *base, size_t blen) {
 
 static int run_file_name(const char *name, int *is_summary);
 
+/* The entries of d against a run directory's: bad receives the first that
+ * is not a regular file of a name gdlab writes there ("" when none), and
+ * summary whether a summary.json is among them; the number of entries
+ * read. */
+static size_t scan_run_files(DIR *d, char bad[NAME_MAX + 1], int *summary) {
+    size_t n = 0;
+    bad[0] = '\0', *summary = 0;
+    for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
+        const char *name = de->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+        n++;
+        struct stat fs;
+        if (!run_file_name(name, summary) || fstatat(dirfd(d), name, &fs, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(fs.st_mode))
+            snprintf(bad, NAME_MAX + 1, "%s", name);
+    }
+    return n;
+}
+
 /* Whether the entry name of dfd, named like a temporary of base, is one
  * gdlab may have left: owned by this user, and either a directory holding
  * only regular files of the names gdlab writes in a run directory (a run's
@@ -181,15 +200,11 @@ static int looks_like_temp(int dfd, const char *name, const char *base) {
         if (fd >= 0) close(fd);
         return 0;
     }
-    int ok = 1, summary = 0;
-    for (struct dirent *de; ok && (de = readdir(d)) != NULL;) {
-        const char *n = de->d_name;
-        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
-        struct stat fs;
-        ok = run_file_name(n, &summary) && fstatat(dirfd(d), n, &fs, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(fs.st_mode);
-    }
+    char bad[NAME_MAX + 1];
+    int summary;
+    scan_run_files(d, bad, &summary);
     closedir(d);
-    return ok;
+    return !bad[0];
 }
 
 void gd_io_remove_stale(const char *path) {
@@ -328,21 +343,12 @@ gd_status gd_io_check_run_dir(gd_ctx *ctx, const char *path) {
         return gd_error(ctx, GD_EINVAL, "%s: exists and is not a directory; choose another directory", dir);
     DIR *d = opendir(dir);
     if (!d) return gd_error(ctx, GD_EINVAL, "%s: %s", dir, strerror(errno));
-    int summary = 0;
-    size_t n = 0;
-    char bad[NAME_MAX + 1] = "";
-    int foreign = 0; /* a summary.json that is not gdlab's */
-    for (struct dirent *de; !bad[0] && (de = readdir(d)) != NULL;) {
-        const char *name = de->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
-        n++;
-        struct stat fs;
-        if (!run_file_name(name, &summary) || fstatat(dirfd(d), name, &fs, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(fs.st_mode))
-            snprintf(bad, sizeof bad, "%s", name);
-        else if (!strcmp(name, "summary.json") && !gdlab_summary(dirfd(d), name))
-            foreign = 1, snprintf(bad, sizeof bad, "%s", name);
-    }
+    int summary;
+    char bad[NAME_MAX + 1];
+    const size_t n = scan_run_files(d, bad, &summary);
+    /* a summary.json that is not gdlab's (another tool's) */
+    const int foreign = !bad[0] && summary && !gdlab_summary(dirfd(d), "summary.json");
+    if (foreign) snprintf(bad, sizeof bad, "summary.json");
     closedir(d);
     if (n == 0 || (!bad[0] && summary)) {
         /* It would be replaced whole, which "." or ".." (the current
