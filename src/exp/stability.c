@@ -202,8 +202,8 @@ static int cmp_long(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A clipped default list in summary.json's params, as it ran: batches "b1,b2,..." (fe NULL) or flat runs
- * "eta:b,...". */
+/* A clipped default list in summary.json's params, as it ran: batches
+ * "b1,b2,..." (fe NULL) or flat runs "eta:b,...". */
 static gd_status record_list(gd_result *r, const char *name, const double *fe, const size_t *b, int n) {
     char t[1024] = "";
     for (int i = 0; i < n; i++) {
