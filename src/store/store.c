@@ -104,6 +104,10 @@ static int exec_retry(sqlite3 *db, const char *sql) {
     return rc;
 }
 
+/* Longest store path: PATH plus "-journal" and the like must fit the
+ * 4200-byte buffers below; a longer one is refused, never truncated. */
+#define STORE_PATH_MAX 4000
+
 static int exists(const char *path, const char *suffix) {
     char b[4200];
     snprintf(b, sizeof b, "%s%s", path, suffix);
@@ -304,6 +308,7 @@ static gd_status open_read(gd_ctx *ctx, const char *path, gd_store **out) {
 
 gd_status gd_store_open_read(gd_ctx *ctx, const char *path, gd_store **out) {
     *out = NULL;
+    if (strlen(path) > STORE_PATH_MAX) return gd_error(ctx, GD_EINVAL, "%.200s...: %s", path, strerror(ENAMETOOLONG));
     struct stat sb;
     if (stat(path, &sb) != 0)
         return gd_error(ctx, errno == ENOENT ? GD_EINVAL : GD_EIO, "%s: %s", path,
@@ -370,6 +375,7 @@ static gd_status create_store(gd_ctx *ctx, const char *path) {
 
 gd_status gd_store_open(gd_ctx *ctx, const char *path, gd_store **out) {
     *out = NULL;
+    if (strlen(path) > STORE_PATH_MAX) return gd_error(ctx, GD_EINVAL, "%.200s...: %s", path, strerror(ENAMETOOLONG));
     struct stat sb;
     gd_status st;
     if (stat(path, &sb) != 0) {
